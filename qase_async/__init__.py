@@ -1,0 +1,75 @@
+"""qase_async: an asyncio client for the Qase TestOps API.
+
+Start with :class:`QaseClient`; models live in :mod:`qase_async.models` and exceptions in
+:mod:`qase_async.exceptions`.
+"""
+
+from ._client import QaseClient
+from ._converter import make_converter
+from ._http import DEFAULT_BASE_URL, RetryEvent, RetryPolicy
+from ._pagination import MAX_OFFSET, PAGE_SIZE, Page
+from ._ratelimit import Limiter, Permit, RateLimit, SlidingWindowLimiter
+from ._resources.results import MAX_RESULTS_PER_BULK
+from .exceptions import (
+    APIError,
+    AuthenticationError,
+    BadRequestError,
+    ClientError,
+    ConfigurationError,
+    DecodeError,
+    GoneError,
+    InsufficientStorageError,
+    InternalServerError,
+    MethodNotAllowedError,
+    NotFoundError,
+    PaginationLimitError,
+    PayloadTooLargeError,
+    PermissionDeniedError,
+    QaseError,
+    RateLimitedError,
+    ServerError,
+    ServiceUnavailableError,
+    TimeoutError,
+    TransportError,
+    UnprocessableEntityError,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "MAX_OFFSET",
+    "MAX_RESULTS_PER_BULK",
+    "PAGE_SIZE",
+    "APIError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ClientError",
+    "ConfigurationError",
+    "DecodeError",
+    "GoneError",
+    "InsufficientStorageError",
+    "InternalServerError",
+    "Limiter",
+    "MethodNotAllowedError",
+    "NotFoundError",
+    "Page",
+    "PaginationLimitError",
+    "PayloadTooLargeError",
+    "Permit",
+    "PermissionDeniedError",
+    "QaseClient",
+    "QaseError",
+    "RateLimit",
+    "RateLimitedError",
+    "RetryEvent",
+    "RetryPolicy",
+    "ServerError",
+    "ServiceUnavailableError",
+    "SlidingWindowLimiter",
+    "TimeoutError",
+    "TransportError",
+    "UnprocessableEntityError",
+    "__version__",
+    "make_converter",
+]

@@ -1,0 +1,152 @@
+"""``QaseClient``: owns the HTTP client and the limiter, and holds the namespaces."""
+
+from __future__ import annotations
+
+import os
+import random
+from collections.abc import Callable
+from types import TracebackType
+from typing import Final, Self
+
+import httpx
+
+from ._http import (
+    DEFAULT_BASE_URL,
+    DEFAULT_TIMEOUT,
+    RetryEvent,
+    RetryPolicy,
+    TokenAuth,
+    Transport,
+    check_base_url,
+    origin_of,
+)
+from ._ratelimit import Limiter, RateLimit, SlidingWindowLimiter
+from ._resources.cases import Cases
+from ._resources.projects import Projects
+from ._resources.results import Results, ResultsV2, V2
+from ._resources.runs import Runs
+from ._resources.suites import Suites
+from .exceptions import ConfigurationError
+
+TOKEN_ENV: Final = "QASE_API_TOKEN"
+_UNSET: Final = object()
+USER_AGENT: Final = "qase-async/0.1.0"
+
+
+class QaseClient:
+    """An asyncio client for the Qase TestOps API.
+
+    Use it as an async context manager (or call :meth:`aclose`)::
+
+        async with QaseClient() as qase:          # token from QASE_API_TOKEN
+            project = await qase.projects.get("DEMO")
+            async for case in qase.cases.iter("DEMO"):
+                ...
+
+    Args:
+        token: The API token; defaults to the ``QASE_API_TOKEN`` environment variable.
+        base_url: The service's origin, without ``/v1``; enterprise workspaces have their own
+            host. Plain ``http://`` is refused unless the host is loopback or
+            ``allow_insecure_http`` is set.
+        rate_limit: The request budget (default: 600 per 60 s, adopting the service's
+            ``X-RateLimit-Limit``). Ignored when ``limiter`` is given.
+        limiter: Any :class:`~qase_async.Limiter`, e.g. one shared between processes.
+        timeout: Seconds (or an ``httpx.Timeout``) for each request; ``None`` leaves an
+            injected ``http_client``'s own timeout in force. Default 30 s, 10 s to connect.
+        retry: The :class:`~qase_async.RetryPolicy`.
+        on_retry: Called with a :class:`~qase_async.RetryEvent` before every wait.
+        http_client: An ``httpx.AsyncClient`` to send with; the client does not close it.
+        transport: An ``httpx`` transport for the client's own ``httpx.AsyncClient``
+            (e.g. the in-process fake of :mod:`qase_async.testing`).
+        allow_insecure_http: Allow ``http://`` to a non-loopback host.
+    """
+
+    projects: Projects
+    cases: Cases
+    suites: Suites
+    runs: Runs
+    results: Results
+    v2: V2
+
+    def __init__(
+        self,
+        token: str | None = None,
+        *,
+        base_url: str = DEFAULT_BASE_URL,
+        rate_limit: RateLimit | None = None,
+        limiter: Limiter | None = None,
+        timeout: float | httpx.Timeout | None | object = _UNSET,
+        retry: RetryPolicy | None = None,
+        on_retry: Callable[[RetryEvent], object] | None = None,
+        http_client: httpx.AsyncClient | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        allow_insecure_http: bool = False,
+        _rng: random.Random | None = None,
+    ) -> None:
+        token = token if token is not None else os.environ.get(TOKEN_ENV)
+        if not token or not token.strip():
+            raise ConfigurationError(
+                f"no API token: pass token=... or set the {TOKEN_ENV} environment variable"
+            )
+        if http_client is not None and transport is not None:
+            raise ConfigurationError("pass http_client or transport, not both")
+        self.base_url = check_base_url(base_url, allow_insecure_http=allow_insecure_http)
+        if timeout is _UNSET:
+            request_timeout: httpx.Timeout | None = DEFAULT_TIMEOUT
+        elif timeout is None:
+            request_timeout = None
+        elif isinstance(timeout, httpx.Timeout):
+            request_timeout = timeout
+        elif isinstance(timeout, int | float):
+            request_timeout = httpx.Timeout(float(timeout))
+        else:
+            raise ConfigurationError("timeout must be seconds, an httpx.Timeout or None")
+        self._owns_http = http_client is None
+        self._http = http_client or httpx.AsyncClient(
+            transport=transport,
+            timeout=request_timeout or DEFAULT_TIMEOUT,
+            headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+        )
+        self.limiter: Limiter = limiter or SlidingWindowLimiter(rate_limit)
+        self._closed = False
+        self._transport = Transport(
+            http=self._http,
+            limiter=self.limiter,
+            auth=TokenAuth(token.strip(), origin_of(self.base_url)),
+            base_url=self.base_url,
+            retry=retry or RetryPolicy(),
+            on_retry=on_retry,
+            timeout=request_timeout,
+            rng=_rng,
+        )
+        self.projects = Projects(self._transport)
+        self.cases = Cases(self._transport)
+        self.suites = Suites(self._transport)
+        self.runs = Runs(self._transport)
+        self.results = Results(self._transport)
+        self.v2 = V2(ResultsV2(self._transport))
+
+    def __repr__(self) -> str:
+        return f"QaseClient(base_url={self.base_url!r})"
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the HTTP client (unless it was injected) and the limiter; safe to repeat."""
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            await self.limiter.aclose()
+        finally:
+            if self._owns_http:
+                await self._http.aclose()

@@ -1,0 +1,307 @@
+"""The one request path: limiter -> send -> errors -> envelope -> converter."""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import json
+import logging
+import random
+from collections.abc import Callable, Mapping
+from typing import Any, Final, TypeVar
+from urllib.parse import urlsplit
+
+import attrs
+import httpx
+
+from . import exceptions as exc
+from ._converter import structure
+from ._errors import error_for, parse_retry_after
+from ._ratelimit import Limiter
+
+T = TypeVar("T")
+
+logger: Final = logging.getLogger("qase_async")
+
+DEFAULT_BASE_URL: Final = "https://api.qase.io"
+DEFAULT_TIMEOUT: Final = httpx.Timeout(30.0, connect=10.0)
+RETRYABLE_STATUSES: Final = frozenset({502, 503, 504})
+_SAFE_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS", "DELETE"})
+_REDIRECTS: Final = frozenset({301, 302, 303, 307, 308})
+MAX_REDIRECTS: Final = 5
+
+
+def _nonnegative(_: object, attribute: attrs.Attribute[float], value: float) -> None:
+    if value < 0:
+        raise ValueError(f"{attribute.name} must not be negative")
+
+
+@attrs.frozen(kw_only=True)
+class RetryPolicy:
+    """How failed requests are retried.
+
+    429 is always retried (the service did not process it), after the cool-down its
+    ``Retry-After`` asks for. 502/503/504, dropped connections and timeouts are retried
+    for GET and DELETE and for POSTs made safe by an idempotency key (v2 results with
+    ids); connection failures before anything was sent are retried for every method.
+
+    Args:
+        attempts: Tries in all, the first included (1 turns retries off).
+        max_wait: The longest single wait accepted; a ``Retry-After`` above it raises.
+        backoff: The first backoff in seconds; it doubles with each try.
+        backoff_max: The cap of one backoff.
+    """
+
+    attempts: int = attrs.field(default=5, validator=attrs.validators.ge(1))
+    max_wait: float = attrs.field(default=120.0, validator=_nonnegative)
+    backoff: float = attrs.field(default=0.5, validator=_nonnegative)
+    backoff_max: float = attrs.field(default=30.0, validator=_nonnegative)
+
+    def delay(self, attempt: int, rng: random.Random) -> float:
+        """A capped, jittered exponential delay before try ``attempt + 1``."""
+        ceiling = min(self.backoff_max, self.backoff * 2 ** (attempt - 1))
+        return ceiling / 2 + rng.uniform(0, ceiling / 2)
+
+
+@attrs.frozen(kw_only=True)
+class RetryEvent:
+    """One wait before a retry, as given to the ``on_retry`` callback.
+
+    Attributes:
+        reason: What failed: ``"429"``, ``"503"``, ``"ReadError"``, ...
+        wait: Seconds the client waits before the next try.
+        attempt: The try that failed (1 is the first).
+        method: HTTP method.
+        url: Request URL (never holds the token).
+    """
+
+    reason: str
+    wait: float
+    attempt: int
+    method: str
+    url: str
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` names this machine."""
+    if host.lower() in {"localhost", "localhost.localdomain"}:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+class TokenAuth(httpx.Auth):
+    """Adds the ``Token`` header to requests for the configured origin, and only those."""
+
+    def __init__(self, token: str, origin: tuple[str, str, int | None]) -> None:
+        self._token = token
+        self._origin = origin
+
+    def __repr__(self) -> str:
+        return "TokenAuth(token=***)"
+
+    def auth_flow(self, request: httpx.Request) -> Any:
+        url = request.url
+        if (url.scheme, url.host, url.port) == self._origin:
+            request.headers["Token"] = self._token
+        else:
+            request.headers.pop("Token", None)
+        yield request
+
+
+def origin_of(url: str) -> tuple[str, str, int | None]:
+    """``(scheme, host, port)`` as httpx reports them for a URL."""
+    parsed = httpx.URL(url)
+    return (parsed.scheme, parsed.host, parsed.port)
+
+
+def unwrap(body: Any) -> Any:
+    """The ``result`` of a ``{status, result}`` envelope; other bodies as they are."""
+    if isinstance(body, dict) and "result" in body and "status" in body:
+        return body["result"]
+    return body
+
+
+class Transport:
+    """Sends every request of a client: paced, retried, decoded."""
+
+    def __init__(
+        self,
+        *,
+        http: httpx.AsyncClient,
+        limiter: Limiter,
+        auth: TokenAuth,
+        base_url: str,
+        retry: RetryPolicy,
+        on_retry: Callable[[RetryEvent], object] | None,
+        timeout: httpx.Timeout | None,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.http = http
+        self.limiter = limiter
+        self._auth = auth
+        self._base = base_url
+        self._retry = retry
+        self._on_retry = on_retry
+        self._timeout = timeout
+        self._rng = rng or random.Random()
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        version: int = 1,
+        params: Mapping[str, Any] | None = None,
+        json_body: Any = None,
+        files: Any = None,
+        idempotent: bool | None = None,
+    ) -> Any:
+        """Send a request and return the envelope's ``result`` (parsed JSON)."""
+        url = f"{self._base}/v{version}{path}"
+        safe = method in _SAFE_METHODS if idempotent is None else idempotent
+        query = _clean_params(params) if params else None
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                response = await self._send(method, url, query, json_body, files)
+            except exc.TransportError as error:
+                cause = error.__cause__
+                never_sent = isinstance(cause, httpx.ConnectError | httpx.ConnectTimeout)
+                if (safe or never_sent) and attempt < self._retry.attempts:
+                    reason = type(cause).__name__ if cause else type(error).__name__
+                    await self._wait(reason, self._retry.delay(attempt, self._rng), attempt,
+                                     method, url)
+                    continue
+                raise
+            status = response.status_code
+            if status < 300:
+                return unwrap(_parse_json(response, method, url))
+            error = error_for(status, response.headers, response.content, method=method,
+                              url=url, reason=response.reason_phrase)
+            if attempt >= self._retry.attempts:
+                raise error
+            if isinstance(error, exc.RateLimitedError):
+                wait = error.retry_after
+                if wait > self._retry.max_wait:
+                    raise error
+                # The gate: every request of this client waits out the lock-out.
+                self.limiter.pause(wait)
+                await self._wait("429", wait, attempt, method, url, gated=True)
+                continue
+            if status in RETRYABLE_STATUSES and safe:
+                wait = self._retry.delay(attempt, self._rng)
+                if "retry-after" in response.headers:
+                    wait = max(wait, parse_retry_after(response.headers["retry-after"]))
+                if wait > self._retry.max_wait:
+                    raise error
+                await self._wait(str(status), wait, attempt, method, url)
+                continue
+            raise error
+
+    async def _wait(
+        self, reason: str, wait: float, attempt: int, method: str, url: str, *, gated: bool = False
+    ) -> None:
+        log = logger.warning if gated else logger.info
+        log("%s %s: %s on try %d, retrying in %.2fs", method, url, reason, attempt, wait)
+        if self._on_retry is not None:
+            self._on_retry(
+                RetryEvent(reason=reason, wait=wait, attempt=attempt, method=method, url=url)
+            )
+        if not gated:
+            await asyncio.sleep(wait)
+        # A gated retry waits in the limiter's acquire, with everyone else.
+
+    async def _send(
+        self, method: str, url: str, params: Any, json_body: Any, files: Any
+    ) -> httpx.Response:
+        """One try, following redirects ourselves so the token never leaves its origin."""
+        for _ in range(MAX_REDIRECTS + 1):
+            request = self.http.build_request(
+                method, url, params=params, json=json_body, files=files,
+                timeout=self._timeout if self._timeout is not None else httpx.USE_CLIENT_DEFAULT,
+            )
+            permit = await self.limiter.acquire()
+            headers: httpx.Headers | None = None
+            sent = True
+            try:
+                response = await self.http.send(request, auth=self._auth, follow_redirects=False)
+                headers = response.headers
+            except (httpx.ConnectError, httpx.ConnectTimeout) as error:
+                sent = False
+                raise _transport_error(error, method, url) from error
+            except (httpx.HTTPError, httpx.StreamError, httpx.InvalidURL) as error:
+                raise _transport_error(error, method, url) from error
+            finally:
+                self.limiter.release(permit, headers=headers, sent=sent)
+            location = response.headers.get("location")
+            if response.status_code not in _REDIRECTS or not location:
+                return response
+            url = str(response.url.join(location))
+            params = None
+            if response.status_code == 303 or (
+                response.status_code in (301, 302) and method != "GET"
+            ):
+                method, json_body, files = "GET", None, None
+        raise exc.TransportError("too many redirects", method=method, url=url)
+
+
+def _transport_error(error: Exception, method: str, url: str) -> exc.TransportError:
+    name = type(error).__name__
+    detail = str(error) or name
+    if isinstance(error, httpx.TimeoutException):
+        return exc.TimeoutError(f"{name}: {detail}", method=method, url=url)
+    return exc.TransportError(f"{name}: {detail}", method=method, url=url)
+
+
+def _parse_json(response: httpx.Response, method: str, url: str) -> Any:
+    content = response.content
+    if not content.strip():
+        return None
+    try:
+        return json.loads(content)
+    except ValueError as error:
+        raise exc.DecodeError(
+            f"the {response.status_code} answer to {method} {url} is not JSON",
+            path="body",
+            model="JSON",
+        ) from error
+
+
+def _clean_params(params: Mapping[str, Any]) -> dict[str, Any]:
+    """Drop unset filters; lists are sent as repeated keys, booleans as the service spells them."""
+    out: dict[str, Any] = {}
+    for key, value in params.items():
+        if value is None:
+            continue
+        if isinstance(value, bool):
+            value = "true" if value else "false"
+        out[key] = value
+    return out
+
+
+def decode(data: Any, cl: Any) -> Any:
+    """Decode a ``result`` into a model (a :class:`DecodeError` names the failing field)."""
+    return structure(data, cl)
+
+
+def check_base_url(base_url: str, *, allow_insecure_http: bool) -> str:
+    """Normalise the base URL and refuse plain HTTP to anything but loopback."""
+    parts = urlsplit(base_url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise exc.ConfigurationError(f"base_url must be an http(s) URL, got {base_url!r}")
+    if parts.username or parts.password or parts.query or parts.fragment:
+        raise exc.ConfigurationError("base_url must not carry credentials, a query or a fragment")
+    if parts.scheme == "http" and not allow_insecure_http and not is_loopback(parts.hostname):
+        raise exc.ConfigurationError(
+            "refusing to send the API token over plain http:// to a remote host; "
+            "use https:// or pass allow_insecure_http=True"
+        )
+    path = parts.path.rstrip("/")
+    for suffix in ("/v1", "/v2"):
+        if path.endswith(suffix):
+            path = path[: -len(suffix)]
+    return f"{parts.scheme}://{parts.netloc}{path}"

@@ -1,0 +1,262 @@
+"""Client-side rate limiting that never draws a 429 and wastes no budget.
+
+The service allows ``N`` requests in any sliding window of ``W`` seconds and locks the
+token out for a minute on the first request over. A token bucket that starts full
+(``aiolimiter.AsyncLimiter(N, W)``) lets ``2N`` through in the first window; a bucket of
+one wastes a third of the budget. Instead, :class:`SlidingWindowLimiter` keeps ``N``
+slots. A request takes a free slot; when its response arrives at time ``t`` the slot
+becomes free again at ``t + W``. The server saw the request no later than ``t`` and sees
+the next user of the slot no earlier than that user's send time, so the two are more than
+``W`` apart at the server whatever the network latency: at most ``N`` in any window, and a
+burst of ``3N`` ends after about ``2W``, the physical limit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import bisect
+import heapq
+import math
+import time
+from collections.abc import Callable, Mapping
+from typing import Final, Protocol, runtime_checkable
+
+import attrs
+from aiolimiter import AsyncLimiter
+
+__all__ = ["Limiter", "Permit", "RateLimit", "SlidingWindowLimiter"]
+
+DEFAULT_REQUESTS: Final = 600
+DEFAULT_PER: Final = 60.0
+SAFETY_MARGIN: Final = 0.005
+"""Seconds added to every slot's window to absorb clock resolution."""
+MAX_ADOPTED_LIMIT: Final = 100_000
+"""A larger ``X-RateLimit-Limit`` is not believed (it would only cost memory)."""
+
+
+def _positive_int(_: object, attribute: attrs.Attribute[int], value: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{attribute.name} must be a positive integer, got {value!r}")
+
+
+def _positive_float(_: object, attribute: attrs.Attribute[float], value: float) -> None:
+    if not (isinstance(value, int | float) and math.isfinite(value) and value > 0):
+        raise ValueError(f"{attribute.name} must be a positive number of seconds, got {value!r}")
+
+
+@attrs.frozen
+class RateLimit:
+    """A request budget: at most ``requests`` in any sliding window of ``per`` seconds.
+
+    Args:
+        requests: Requests allowed per window (the service's default is 600).
+        per: The window in seconds (60 for the service).
+        burst: ``None`` (default) sends as fast as the window allows. A number turns on
+            smooth token-bucket pacing (aiolimiter) on top of the window: at most ``burst``
+            requests back to back, then ``requests / per`` a second. The window still
+            guarantees the budget, so no pacing setting can cause a 429.
+        follow_server: Adopt the service's ``X-RateLimit-Limit`` when responses carry it
+            (a workspace allowed 1,500 a minute gets 1,500). Set ``False`` to pin a share of
+            the budget, e.g. ``RateLimit(200, 60, follow_server=False)`` for one of three
+            shards.
+    """
+
+    requests: int = attrs.field(default=DEFAULT_REQUESTS, validator=_positive_int)
+    per: float = attrs.field(default=DEFAULT_PER, validator=_positive_float, kw_only=True)
+    burst: int | None = attrs.field(default=None, kw_only=True)
+    follow_server: bool = attrs.field(default=True, kw_only=True)
+
+    @burst.validator
+    def _check_burst(self, attribute: attrs.Attribute[int | None], value: int | None) -> None:
+        if value is not None:
+            _positive_int(self, attribute, value)
+            if value > self.requests:
+                raise ValueError("burst cannot exceed requests")
+
+
+@attrs.define(slots=True, eq=False)
+class Permit:
+    """What :meth:`Limiter.acquire` hands out and :meth:`Limiter.release` takes back.
+
+    Attributes:
+        sent_at: Clock reading when the permit was granted.
+        waited: Seconds spent waiting for it (rate limit and cool-down).
+    """
+
+    sent_at: float
+    waited: float
+
+
+@runtime_checkable
+class Limiter(Protocol):
+    """What the client needs from a rate limiter; plug another one in with ``limiter=``.
+
+    ``acquire`` is awaited before every request. ``release`` is called exactly once per
+    permit, when the response (or the failure) is in: with the response headers, and
+    ``sent=False`` only when the request certainly never reached the server. ``pause``
+    is the cool-down gate: no permit is granted until ``seconds`` have passed.
+    """
+
+    async def acquire(self) -> Permit: ...
+
+    def release(
+        self, permit: Permit, *, headers: Mapping[str, str] | None = None, sent: bool = True
+    ) -> None: ...
+
+    def pause(self, seconds: float) -> None: ...
+
+    async def aclose(self) -> None: ...
+
+
+def _header_int(headers: Mapping[str, str], name: str) -> int | None:
+    value = headers.get(name)
+    if value is None:
+        return None
+    try:
+        number = int(value.strip())
+    except ValueError:
+        return None
+    return number if number >= 0 else None
+
+
+class SlidingWindowLimiter:
+    """The default :class:`Limiter`: a sliding window of slots, per client instance."""
+
+    def __init__(
+        self, rate_limit: RateLimit | None = None, *, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        rate_limit = rate_limit or RateLimit()
+        self.rate_limit = rate_limit
+        self._clock = clock
+        self._limit = rate_limit.requests
+        self._per = float(rate_limit.per)
+        # Times at which each idle slot may be used again (a min-heap); slots in flight
+        # are not in it. Its size plus the in-flight count is the limit, less any debt.
+        self._free: list[float] = [0.0] * self._limit
+        self._in_flight = 0
+        self._debt = 0  # slots to retire on release after the limit shrank
+        self._cooldown_until = 0.0
+        # Our recent send times (sorted), to tell our own traffic from someone else's.
+        self._sends: list[float] = []
+        self._foreign: list[float] = []  # expiry of each slot reserved for others' traffic
+        self._lock = asyncio.Lock()
+        self._changed = asyncio.Event()
+        self._pacer = (
+            AsyncLimiter(rate_limit.burst, rate_limit.burst * rate_limit.per / rate_limit.requests)
+            if rate_limit.burst is not None
+            else None
+        )
+
+    def __repr__(self) -> str:
+        return f"SlidingWindowLimiter(limit={self._limit}, per={self._per})"
+
+    @property
+    def limit(self) -> int:
+        """The number of requests currently allowed per window (adopted from the server)."""
+        return self._limit
+
+    async def acquire(self) -> Permit:
+        """Wait for a slot (and the cool-down, and the pacer if any) and take it."""
+        start = self._clock()
+        if self._pacer is not None:
+            await self._pacer.acquire()
+        async with self._lock:
+            while True:
+                now = self._clock()
+                wait: float | None = self._cooldown_until - now
+                if wait is not None and wait <= 0:
+                    if self._free:
+                        wait = self._free[0] - now
+                        if wait <= 0:
+                            heapq.heappop(self._free)
+                            self._in_flight += 1
+                            self._record_send(now)
+                            return Permit(sent_at=now, waited=now - start)
+                    else:
+                        wait = None  # every slot is in flight: wait for a release
+                self._changed.clear()
+                try:
+                    async with asyncio.timeout(wait):
+                        await self._changed.wait()
+                except TimeoutError:
+                    pass
+
+    def release(
+        self, permit: Permit, *, headers: Mapping[str, str] | None = None, sent: bool = True
+    ) -> None:
+        """Return a slot; it is reusable ``per`` seconds after now (at once if never sent)."""
+        now = self._clock()
+        self._in_flight -= 1
+        if self._debt > 0:
+            self._debt -= 1
+        else:
+            heapq.heappush(self._free, now + self._per + SAFETY_MARGIN if sent else now)
+        if headers is not None and sent:
+            self._observe(headers, permit, now)
+        self._changed.set()
+
+    def pause(self, seconds: float) -> None:
+        """Grant no permit for ``seconds`` (extends, never shortens, a running pause)."""
+        until = self._clock() + max(0.0, seconds)
+        if until > self._cooldown_until:
+            self._cooldown_until = until
+            self._changed.set()
+
+    async def aclose(self) -> None:
+        """Nothing to release for a local limiter."""
+
+    def _record_send(self, now: float) -> None:
+        self._sends.append(now)
+        if len(self._sends) > 4 * self._limit + 64:
+            del self._sends[: len(self._sends) // 2]
+
+    def _observe(self, headers: Mapping[str, str], permit: Permit, now: float) -> None:
+        server_limit = _header_int(headers, "x-ratelimit-limit")
+        if server_limit is None or server_limit < 1:
+            return
+        if self.rate_limit.follow_server and server_limit != self._limit:
+            self._resize(min(server_limit, MAX_ADOPTED_LIMIT), now)
+        remaining = _header_int(headers, "x-ratelimit-remaining")
+        if remaining is not None:
+            self._reserve_for_others(server_limit, remaining, permit, now)
+
+    def _resize(self, new_limit: int, now: float) -> None:
+        change = new_limit - self._limit
+        self._limit = new_limit
+        if change > 0:
+            repaid = min(change, self._debt)
+            self._debt -= repaid
+            # Our traffic in the window is below the old limit, so new slots are free now.
+            for _ in range(change - repaid):
+                heapq.heappush(self._free, now)
+        else:
+            # Retire the slots that would free soonest: the rest keep their later times.
+            retire = min(-change, len(self._free))
+            self._free = heapq.nlargest(len(self._free) - retire, self._free)
+            heapq.heapify(self._free)
+            self._debt += -change - retire
+
+    def _reserve_for_others(
+        self, server_limit: int, remaining: int, permit: Permit, now: float
+    ) -> None:
+        """Keep slots idle for budget someone else spent, as the server reports it.
+
+        The server counted ``server_limit - remaining`` requests when this one arrived.
+        Of ours it can have counted at most those sent in the window before this one
+        plus those sent while it was in flight; anything beyond that is someone else's,
+        and stays in the server's window until at most ``now + per``.
+        """
+        used = server_limit - remaining
+        lo = bisect.bisect_right(self._sends, permit.sent_at - self._per)
+        ours_at_most = len(self._sends) - lo
+        others = used - ours_at_most - (server_limit - self._limit)
+        self._foreign = [t for t in self._foreign if t > now]
+        needed = min(others - len(self._foreign), len(self._free))
+        if needed <= 0:
+            return
+        until = now + self._per + SAFETY_MARGIN
+        for _ in range(needed):
+            heapq.heappop(self._free)
+            self._foreign.append(until)
+        for _ in range(needed):
+            heapq.heappush(self._free, until)

@@ -1,0 +1,1 @@
+"""Resource namespaces: one module per API tag, methods of a few lines each."""

@@ -1,0 +1,34 @@
+"""``client.projects``."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from .._pagination import Page
+from ..models import Project, ProjectCode, ProjectCreate
+from ._base import Resource, seg
+
+
+class Projects(Resource):
+    """Projects of the workspace."""
+
+    async def list(self, *, limit: int | None = None, offset: int | None = None) -> Page[Project]:
+        """One page of projects."""
+        return await self._page("/project", Project, limit=limit, offset=offset, params={})
+
+    def iter(self) -> AsyncIterator[Project]:
+        """Every project, paging by itself."""
+        return self._iter("/project", Project, {})
+
+    async def get(self, code: str) -> Project:
+        """The project with this code."""
+        return await self._get(f"/project/{seg(code)}", Project)  # type: ignore[no-any-return]
+
+    async def create(self, project: ProjectCreate) -> str:
+        """Create a project; returns its code."""
+        created: ProjectCode = await self._send("POST", "/project", project, ProjectCode)
+        return created.code
+
+    async def delete(self, code: str) -> None:
+        """Delete a project and everything in it."""
+        await self._t.request("DELETE", f"/project/{seg(code)}")

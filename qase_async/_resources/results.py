@@ -1,0 +1,130 @@
+"""``client.results`` (v1) and ``client.v2.results``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from typing import Any, Final
+
+import attrs
+
+from .._converter import unstructure
+from .._pagination import Page
+from ..models import Result, ResultCreate, ResultCreateV2
+from ._base import Resource, seg
+
+MAX_RESULTS_PER_BULK: Final = 200
+"""The service refuses bigger bulk requests with 413 (the spec still says 2000)."""
+
+
+def _epoch(value: dt.datetime | None) -> int | None:
+    return None if value is None else int(value.timestamp())
+
+
+def _filters(
+    status: Sequence[str] | None, run: Sequence[int] | None, case_id: Sequence[int] | None,
+    member: Sequence[int] | None, api: bool | None, from_end_time: dt.datetime | None,
+    to_end_time: dt.datetime | None,
+) -> dict[str, Any]:
+    def joined(values: Sequence[Any] | None) -> str | None:
+        return ",".join(str(v) for v in values) if values else None
+
+    return {
+        "status": joined(status), "run": joined(run), "case_id": joined(case_id),
+        "member": joined(member), "api": api, "from_end_time": _epoch(from_end_time),
+        "to_end_time": _epoch(to_end_time),
+    }
+
+
+def _check_bulk(count: int) -> None:
+    if count > MAX_RESULTS_PER_BULK:
+        raise ValueError(
+            f"{count} results in one bulk request; the service takes at most "
+            f"{MAX_RESULTS_PER_BULK} (split them, or use the uploader)"
+        )
+
+
+class Results(Resource):
+    """v1 results of a project's runs."""
+
+    async def list(
+        self, code: str, *, status: Sequence[str] | None = None, run: Sequence[int] | None = None,
+        case_id: Sequence[int] | None = None, member: Sequence[int] | None = None,
+        api: bool | None = None, from_end_time: dt.datetime | None = None,
+        to_end_time: dt.datetime | None = None, limit: int | None = None,
+        offset: int | None = None,
+    ) -> Page[Result]:
+        """One page of results."""
+        params = _filters(status, run, case_id, member, api, from_end_time, to_end_time)
+        return await self._page(f"/result/{seg(code)}", Result, limit=limit, offset=offset,
+                                params=params)
+
+    def iter(
+        self, code: str, *, status: Sequence[str] | None = None, run: Sequence[int] | None = None,
+        case_id: Sequence[int] | None = None, member: Sequence[int] | None = None,
+        api: bool | None = None, from_end_time: dt.datetime | None = None,
+        to_end_time: dt.datetime | None = None,
+    ) -> AsyncIterator[Result]:
+        """Every matching result, paging by itself."""
+        params = _filters(status, run, case_id, member, api, from_end_time, to_end_time)
+        return self._iter(f"/result/{seg(code)}", Result, params)
+
+    async def get(self, code: str, hash: str) -> Result:
+        """One result by its hash."""
+        return await self._get(f"/result/{seg(code)}/{seg(hash)}", Result)  # type: ignore[no-any-return]
+
+    async def create(self, code: str, run_id: int, result: ResultCreate) -> str:
+        """Add one result to a run; returns its hash. Not retried once possibly sent."""
+        created = await self._send("POST", f"/result/{seg(code)}/{int(run_id)}", result, None)
+        return str(created.get("hash", "")) if isinstance(created, dict) else ""
+
+    async def create_bulk(self, code: str, run_id: int, results: Sequence[ResultCreate]) -> None:
+        """Add up to 200 results to a run in one request (v1: a retry could duplicate)."""
+        _check_bulk(len(results))
+        await self._t.request(
+            "POST", f"/result/{seg(code)}/{int(run_id)}/bulk",
+            json_body={"results": [unstructure(r) for r in results]},
+        )
+
+
+def with_id(result: ResultCreateV2) -> ResultCreateV2:
+    """The result with an idempotency id (a new UUID4 if it had none)."""
+    return result if result.id else attrs.evolve(result, id=str(uuid.uuid4()))
+
+
+class ResultsV2(Resource):
+    """v2 results: accepted asynchronously (202), idempotent through each result's ``id``.
+
+    Every result is given an id when it has none, so any retry is safe and creates no
+    duplicate; the ids sent are returned so you can keep them.
+    """
+
+    async def create(self, code: str, run_id: int, result: ResultCreateV2) -> str:
+        """Send one result; returns its id."""
+        result = with_id(result)
+        await self._send("POST", f"/{seg(code)}/run/{int(run_id)}/result", result, None,
+                         version=2, idempotent=True)
+        return result.id or ""
+
+    async def create_bulk(
+        self, code: str, run_id: int, results: Sequence[ResultCreateV2]
+    ) -> list[str]:
+        """Send up to 200 results in one request; returns their ids, in order."""
+        _check_bulk(len(results))
+        with_ids = [with_id(r) for r in results]
+        await self._t.request(
+            "POST", f"/{seg(code)}/run/{int(run_id)}/results", version=2, idempotent=True,
+            json_body={"results": [unstructure(r) for r in with_ids]},
+        )
+        return [r.id or "" for r in with_ids]
+
+
+class V2:
+    """The v2 API: ``client.v2.results``."""
+
+    def __init__(self, results: ResultsV2) -> None:
+        self.results = results
+
+    def __repr__(self) -> str:
+        return "<V2>"
