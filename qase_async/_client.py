@@ -23,7 +23,7 @@ from ._http import (
 from ._ratelimit import Limiter, RateLimit, SlidingWindowLimiter
 from ._resources.cases import Cases
 from ._resources.projects import Projects
-from ._resources.results import Results, ResultsV2, V2
+from ._resources.results import V2, Results, ResultsV2
 from ._resources.runs import Runs
 from ._resources.suites import Suites
 from .exceptions import ConfigurationError
@@ -75,7 +75,7 @@ class QaseClient:
         base_url: str = DEFAULT_BASE_URL,
         rate_limit: RateLimit | None = None,
         limiter: Limiter | None = None,
-        timeout: float | httpx.Timeout | None | object = _UNSET,
+        timeout: float | httpx.Timeout | object | None = _UNSET,
         retry: RetryPolicy | None = None,
         on_retry: Callable[[RetryEvent], object] | None = None,
         http_client: httpx.AsyncClient | None = None,

@@ -59,6 +59,11 @@ def parse_datetime(value: Any) -> dt.datetime:
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=dt.UTC)
 
 
+def _is_dict(cls: Any) -> bool:
+    origin: Any = get_origin(cls)
+    return origin is dict
+
+
 def _is_attrs(cls: Any) -> bool:
     return attrs.has(get_origin(cls) or cls)
 
@@ -82,8 +87,11 @@ def make_converter(*, strict: bool = False, detailed: bool = False) -> cattrs.Co
         renames = {
             f.name: override(rename=WIRE_NAMES[f.name]) for f in fields if f.name in WIRE_NAMES
         }
-        return make_dict_structure_fn(  # type: ignore[no-any-return]
-            cls, conv, _cattrs_forbid_extra_keys=strict, **renames
+        return make_dict_structure_fn(
+            cls,
+            conv,
+            _cattrs_forbid_extra_keys=strict,
+            **renames,  # type: ignore[arg-type]
         )
 
     def unstructure_factory(cls: Any) -> Callable[[Any], Any]:
@@ -91,8 +99,11 @@ def make_converter(*, strict: bool = False, detailed: bool = False) -> cattrs.Co
         renames = {
             f.name: override(rename=WIRE_NAMES[f.name]) for f in fields if f.name in WIRE_NAMES
         }
-        return make_dict_unstructure_fn(  # type: ignore[no-any-return]
-            cls, conv, _cattrs_omit_if_default=True, **renames
+        return make_dict_unstructure_fn(
+            cls,
+            conv,
+            _cattrs_omit_if_default=True,
+            **renames,  # type: ignore[arg-type]
         )
 
     def mapping_factory(cls: Any) -> Callable[[Any, Any], Any]:
@@ -106,7 +117,7 @@ def make_converter(*, strict: bool = False, detailed: bool = False) -> cattrs.Co
 
         return hook
 
-    conv.register_structure_hook_factory(lambda t: get_origin(t) is dict, mapping_factory)
+    conv.register_structure_hook_factory(_is_dict, mapping_factory)
     conv.register_structure_hook_factory(_is_attrs, structure_factory)
     conv.register_unstructure_hook_factory(_is_attrs, unstructure_factory)
     return conv

@@ -59,8 +59,8 @@ class RetryPolicy:
 
     def delay(self, attempt: int, rng: random.Random) -> float:
         """A capped, jittered exponential delay before try ``attempt + 1``."""
-        ceiling = min(self.backoff_max, self.backoff * 2 ** (attempt - 1))
-        return ceiling / 2 + rng.uniform(0, ceiling / 2)
+        ceiling = min(self.backoff_max, self.backoff * 2.0 ** (attempt - 1))
+        return float(ceiling / 2 + rng.uniform(0, ceiling / 2))
 
 
 @attrs.frozen(kw_only=True)
@@ -173,21 +173,28 @@ class Transport:
                 never_sent = isinstance(cause, httpx.ConnectError | httpx.ConnectTimeout)
                 if (safe or never_sent) and attempt < self._retry.attempts:
                     reason = type(cause).__name__ if cause else type(error).__name__
-                    await self._wait(reason, self._retry.delay(attempt, self._rng), attempt,
-                                     method, url)
+                    await self._wait(
+                        reason, self._retry.delay(attempt, self._rng), attempt, method, url
+                    )
                     continue
                 raise
             status = response.status_code
             if status < 300:
                 return unwrap(_parse_json(response, method, url))
-            error = error_for(status, response.headers, response.content, method=method,
-                              url=url, reason=response.reason_phrase)
+            api_error = error_for(
+                status,
+                response.headers,
+                response.content,
+                method=method,
+                url=url,
+                reason=response.reason_phrase,
+            )
             if attempt >= self._retry.attempts:
-                raise error
-            if isinstance(error, exc.RateLimitedError):
-                wait = error.retry_after
+                raise api_error
+            if isinstance(api_error, exc.RateLimitedError):
+                wait = api_error.retry_after
                 if wait > self._retry.max_wait:
-                    raise error
+                    raise api_error
                 # The gate: every request of this client waits out the lock-out.
                 self.limiter.pause(wait)
                 await self._wait("429", wait, attempt, method, url, gated=True)
@@ -197,10 +204,10 @@ class Transport:
                 if "retry-after" in response.headers:
                     wait = max(wait, parse_retry_after(response.headers["retry-after"]))
                 if wait > self._retry.max_wait:
-                    raise error
+                    raise api_error
                 await self._wait(str(status), wait, attempt, method, url)
                 continue
-            raise error
+            raise api_error
 
     async def _wait(
         self, reason: str, wait: float, attempt: int, method: str, url: str, *, gated: bool = False
@@ -221,7 +228,11 @@ class Transport:
         """One try, following redirects ourselves so the token never leaves its origin."""
         for _ in range(MAX_REDIRECTS + 1):
             request = self.http.build_request(
-                method, url, params=params, json=json_body, files=files,
+                method,
+                url,
+                params=params,
+                json=json_body,
+                files=files,
                 timeout=self._timeout if self._timeout is not None else httpx.USE_CLIENT_DEFAULT,
             )
             permit = await self.limiter.acquire()

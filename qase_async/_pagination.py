@@ -66,9 +66,9 @@ async def paginate(
     if 0 <= matching <= page_size or len(first.entities) == 0:
         return
     reachable_end = MAX_OFFSET + page_size
-    offsets = iter(range(page_size, reachable_end if matching < 0 else min(matching,
-                                                                             reachable_end),
-                         page_size))
+    offsets = iter(
+        range(page_size, reachable_end if matching < 0 else min(matching, reachable_end), page_size)
+    )
     pending: deque[asyncio.Task[Page[T]]] = deque()
     try:
         for offset in offsets:

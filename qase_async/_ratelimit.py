@@ -19,7 +19,7 @@ import heapq
 import math
 import time
 from collections.abc import Callable, Mapping
-from typing import Final, Protocol, runtime_checkable
+from typing import Any, Final, Protocol, runtime_checkable
 
 import attrs
 from aiolimiter import AsyncLimiter
@@ -34,7 +34,7 @@ MAX_ADOPTED_LIMIT: Final = 100_000
 """A larger ``X-RateLimit-Limit`` is not believed (it would only cost memory)."""
 
 
-def _positive_int(_: object, attribute: attrs.Attribute[int], value: int) -> None:
+def _positive_int(_: object, attribute: attrs.Attribute[Any], value: int) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ValueError(f"{attribute.name} must be a positive integer, got {value!r}")
 

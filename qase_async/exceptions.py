@@ -75,7 +75,7 @@ class TransportError(QaseError):
         self.url = url
 
 
-class TimeoutError(TransportError):  # noqa: A001 - mirrors httpx.TimeoutException
+class TimeoutError(TransportError):  # mirrors httpx.TimeoutException
     """A connect, read, write or pool timeout expired."""
 
 
