@@ -1,0 +1,95 @@
+"""The fake's stored entities, as plain JSON-like dicts a test can read and change."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+import attrs
+
+__all__ = ["FakeState", "JSON"]
+
+JSON = dict[str, Any]
+
+
+def _per_project() -> defaultdict[str, dict[int, JSON]]:
+    return defaultdict(dict)
+
+
+@attrs.define
+class FakeState:
+    """Everything the fake stores, keyed like the API addresses it.
+
+    Entities are stored in the shape the API reads them back (the spec's read models),
+    except where noted, so ``fake.state.runs["DEMO"][1]["title"]`` is what
+    ``GET /v1/run/DEMO/1`` returns as ``result.title``. Derived fields (project counts,
+    suite ``cases_count``, run ``stats``) are computed when read.
+
+    Attributes:
+        projects: ``code -> project``.
+        suites: ``code -> id -> suite``.
+        cases: ``code -> id -> test case``.
+        milestones: ``code -> id -> milestone``.
+        plans: ``code -> id -> plan`` (detailed shape, with ``cases``).
+        environments: ``code -> id -> environment``.
+        configurations: ``code -> group id -> {"id", "title", "configurations": [...]}``.
+        runs: ``code -> id -> run`` (``cases`` always present; ``stats`` computed).
+        results: ``code -> hash -> result`` in insertion order (v1 and v2 results alike).
+        defects: ``code -> id -> defect``.
+        shared_steps: ``code -> hash -> shared step``.
+        attachments: ``hash -> attachment`` (the ``AttachmentGet`` shape plus ``filename``).
+        attachment_data: ``hash -> bytes`` of the uploaded file.
+        custom_fields: ``id -> custom field`` (v1 read shape plus ``entity_id``, ``type_id``
+            and ``options``).
+        idempotency: ``(code, run id) -> {v2 result id: [stored result hashes]}``.
+    """
+
+    projects: dict[str, JSON] = attrs.field(factory=dict)
+    suites: defaultdict[str, dict[int, JSON]] = attrs.field(factory=_per_project)
+    cases: defaultdict[str, dict[int, JSON]] = attrs.field(factory=_per_project)
+    milestones: defaultdict[str, dict[int, JSON]] = attrs.field(factory=_per_project)
+    plans: defaultdict[str, dict[int, JSON]] = attrs.field(factory=_per_project)
+    environments: defaultdict[str, dict[int, JSON]] = attrs.field(factory=_per_project)
+    configurations: defaultdict[str, dict[int, JSON]] = attrs.field(factory=_per_project)
+    runs: defaultdict[str, dict[int, JSON]] = attrs.field(factory=_per_project)
+    results: defaultdict[str, dict[str, JSON]] = attrs.field(factory=lambda: defaultdict(dict))
+    defects: defaultdict[str, dict[int, JSON]] = attrs.field(factory=_per_project)
+    shared_steps: defaultdict[str, dict[str, JSON]] = attrs.field(factory=lambda: defaultdict(dict))
+    attachments: dict[str, JSON] = attrs.field(factory=dict)
+    attachment_data: dict[str, bytes] = attrs.field(factory=dict)
+    custom_fields: dict[int, JSON] = attrs.field(factory=dict)
+    idempotency: defaultdict[tuple[str, int], dict[str, list[str]]] = attrs.field(
+        factory=lambda: defaultdict(dict)
+    )
+    _counters: defaultdict[str, int] = attrs.field(
+        factory=lambda: defaultdict(int), alias="_counters"
+    )
+
+    def next_id(self, kind: str, code: str = "") -> int:
+        """The next integer id for an entity kind (per project where ``code`` is given)."""
+        key = f"{kind}:{code}"
+        self._counters[key] += 1
+        return self._counters[key]
+
+    def storage_used(self) -> int:
+        """Bytes of attachments stored."""
+        return sum(len(v) for v in self.attachment_data.values())
+
+    def drop_project(self, code: str) -> None:
+        """Delete a project and everything in it."""
+        self.projects.pop(code, None)
+        for store in (
+            self.suites,
+            self.cases,
+            self.milestones,
+            self.plans,
+            self.environments,
+            self.configurations,
+            self.runs,
+            self.results,
+            self.defects,
+            self.shared_steps,
+        ):
+            store.pop(code, None)
+        for key in [k for k in self.idempotency if k[0] == code]:
+            del self.idempotency[key]
