@@ -22,6 +22,7 @@ from cattrs.gen import (
 from cattrs.strategies import configure_union_passthrough
 
 from .exceptions import DecodeError
+from .models.search import SearchEntity, search_entity_type
 
 T = TypeVar("T")
 
@@ -31,6 +32,12 @@ WIRE_NAMES: Final[Mapping[str, str]] = {
     "is_to_be_automated": "isToBeAutomated",
 }
 """Attribute name -> wire name, for every model that has the attribute."""
+
+SNAKE_CASE_MODELS: Final = frozenset({"ReviewCaseData", "ReviewProposedCase"})
+"""Models whose every attribute is its wire name (reviews spell ``is_manual`` as is)."""
+
+EPOCH_FIELDS: Final = frozenset({("MilestoneCreate", "due_date")})
+"""(model, attribute) pairs whose date-time is written as Unix seconds (facts, trap 4)."""
 
 
 def parse_datetime(value: Any) -> dt.datetime:
@@ -64,6 +71,21 @@ def _is_dict(cls: Any) -> bool:
     return origin is dict
 
 
+def _epoch(value: dt.datetime | None) -> int | None:
+    return None if value is None else int(value.timestamp())
+
+
+def _renames(cls: Any) -> dict[str, Any]:
+    model = get_origin(cls) or cls
+    if model.__name__ in SNAKE_CASE_MODELS:
+        return {}
+    return {
+        f.name: override(rename=WIRE_NAMES[f.name])
+        for f in attrs.fields(model)
+        if f.name in WIRE_NAMES
+    }
+
+
 def _is_attrs(cls: Any) -> bool:
     return attrs.has(get_origin(cls) or cls)
 
@@ -83,28 +105,36 @@ def make_converter(*, strict: bool = False, detailed: bool = False) -> cattrs.Co
     conv.register_unstructure_hook(dt.datetime, lambda v: v.isoformat())
 
     def structure_factory(cls: Any) -> Callable[[Any, Any], Any]:
-        fields = attrs.fields(get_origin(cls) or cls)
-        renames = {
-            f.name: override(rename=WIRE_NAMES[f.name]) for f in fields if f.name in WIRE_NAMES
-        }
         return make_dict_structure_fn(
             cls,
             conv,
             _cattrs_forbid_extra_keys=strict,
-            **renames,  # type: ignore[arg-type]
+            **_renames(cls),
         )
 
     def unstructure_factory(cls: Any) -> Callable[[Any], Any]:
-        fields = attrs.fields(get_origin(cls) or cls)
-        renames = {
-            f.name: override(rename=WIRE_NAMES[f.name]) for f in fields if f.name in WIRE_NAMES
-        }
+        overrides = _renames(cls)
+        name = (get_origin(cls) or cls).__name__
+        for f in attrs.fields(get_origin(cls) or cls):
+            if (name, f.name) in EPOCH_FIELDS:
+                overrides[f.name] = override(unstruct_hook=_epoch)
         return make_dict_unstructure_fn(
             cls,
             conv,
             _cattrs_omit_if_default=True,
-            **renames,  # type: ignore[arg-type]
+            **overrides,
         )
+
+    def search_entity_hook(value: Any, _: Any) -> Any:
+        # No discriminator in the spec (facts, trap 6): pick the model by its keys.
+        model = search_entity_type(value) if isinstance(value, Mapping) else None
+        if model is None:
+            if strict or not isinstance(value, Mapping):
+                raise ValueError("not a known search entity")
+            return dict(value)
+        return conv.structure(value, model)
+
+    conv.register_structure_hook_func(lambda t: t == SearchEntity, search_entity_hook)
 
     def mapping_factory(cls: Any) -> Callable[[Any, Any], Any]:
         # The service sends an empty map as [] (PHP): decode it as {} (facts, trap 7).

@@ -59,3 +59,10 @@ class ProjectCreate:
     access: Literal["all", "group", "none"] | None = None
     group: str | None = None
     settings: dict[str, Any] | None = None
+
+
+@attrs.frozen(kw_only=True)
+class ProjectAccess:
+    """The member to grant (or revoke) access to a project."""
+
+    member_id: int

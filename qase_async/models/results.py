@@ -7,11 +7,11 @@ Step status is an integer on read (``TestStepResult.status``) and a string slug 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Literal
 
 import attrs
 
-from .common import Attachment
+from .common import Attachment, StepStatus
 
 
 @attrs.frozen(kw_only=True)
@@ -27,7 +27,7 @@ class TestStepResult:
     end_time: int | None = None
     duration_ms: int | None = None
     attachments: list[Attachment] | None = None
-    steps: list[dict[str, Any]] | None = None
+    steps: list[TestStepResult] | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -54,14 +54,14 @@ class TestStepResultCreate:
 
     __test__ = False
 
-    status: str
+    status: StepStatus
     position: int | None = None
     comment: str | None = None
     attachments: list[str] | None = None
     action: str | None = None
     expected_result: str | None = None
     data: str | None = None
-    steps: list[dict[str, Any]] | None = None
+    steps: list[TestStepResultCreate] | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -139,11 +139,11 @@ class ResultStepExecution:
 
 @attrs.frozen(kw_only=True)
 class ResultStep:
-    """A v2 step; ``steps`` nests further steps (as dicts)."""
+    """A v2 step; ``steps`` nests further steps of the same shape."""
 
     data: ResultStepData | None = None
     execution: ResultStepExecution | None = None
-    steps: list[dict[str, Any]] | None = None
+    steps: list[ResultStep] | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -192,3 +192,24 @@ class ResultCreateV2:
     relations: ResultRelations | None = None
     message: str | None = None
     defect: bool | None = None
+
+
+@attrs.frozen(kw_only=True)
+class ResultUpdate:
+    """The fields of a v1 result to change."""
+
+    status: Literal["in_progress", "passed", "failed", "blocked", "skipped"] | None = None
+    time_ms: int | None = None
+    defect: bool | None = None
+    attachments: list[str] | None = None
+    stacktrace: str | None = None
+    comment: str | None = None
+    steps: list[TestStepResultCreate] | None = None
+
+
+@attrs.frozen(kw_only=True)
+class ResultCreated:
+    """What creating a result answers: its hash and the case it was filed under."""
+
+    hash: str | None = None
+    case_id: int | None = None

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Literal
 
 import attrs
 
-from .common import CustomFieldValue, TagValue
+from .cases import ExternalIssue
+from .common import CustomFieldValue, JiraType, TagValue
 
 
 @attrs.frozen(kw_only=True)
@@ -67,7 +68,7 @@ class Run:
     cases: list[int] | None = None
     plan_id: int | None = None
     configurations: list[int] | None = None
-    external_issue: dict[str, Any] | None = None
+    external_issue: ExternalIssue | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -90,3 +91,55 @@ class RunCreate:
     start_time: str | None = None
     end_time: str | None = None
     is_cloud: bool | None = None
+    cloud_run_config: CloudRunConfig | None = None
+
+
+@attrs.frozen(kw_only=True)
+class CloudRunConfig:
+    """How a cloud run runs."""
+
+    browser: Literal["chromium", "firefox", "webkit"] | None = None
+
+
+@attrs.frozen(kw_only=True)
+class RunUpdate:
+    """The fields of a run to change. ``custom_field`` maps field ids to values."""
+
+    title: str | None = None
+    description: str | None = None
+    environment_id: int | None = None
+    environment_slug: str | None = None
+    milestone_id: int | None = None
+    tags: list[str] | None = None
+    configurations: list[int] | None = None
+    custom_field: dict[str, str] | None = None
+
+
+@attrs.frozen(kw_only=True)
+class RunPublic:
+    """Whether a run has a public link."""
+
+    status: bool
+
+
+@attrs.frozen(kw_only=True)
+class PublicLink:
+    """The public link of a run (``None`` when it was turned off)."""
+
+    url: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class RunIssueLink:
+    """The external issue of one run; ``external_issue=None`` removes the link."""
+
+    run_id: int
+    external_issue: str | None
+
+
+@attrs.frozen(kw_only=True)
+class RunExternalIssues:
+    """Links between runs and issues of a Jira integration."""
+
+    type: JiraType
+    links: list[RunIssueLink]

@@ -32,3 +32,20 @@ class SuiteCreate:
     description: str | None = None
     preconditions: str | None = None
     parent_id: int | None = None
+
+
+@attrs.frozen(kw_only=True)
+class SuiteUpdate:
+    """The fields of a suite to change."""
+
+    title: str | None = None
+    description: str | None = None
+    preconditions: str | None = None
+    parent_id: int | None = None
+
+
+@attrs.frozen(kw_only=True)
+class SuiteDelete:
+    """Where the cases of a deleted suite go."""
+
+    destination_id: int | None = None
