@@ -217,17 +217,22 @@ def operations(spec: Spec, version: str) -> list[dict[str, Any]]:
     return ops
 
 
-def main(argv: list[str]) -> int:
-    """Write the spec-data file."""
-    spec_dir = Path(argv[0]) if argv else DEFAULT_SPEC
+def render(spec_dir: Path = DEFAULT_SPEC) -> str:
+    """The content of the spec-data file for the spec in ``spec_dir``."""
     ops: list[dict[str, Any]] = []
     for version in ("v1", "v2"):
         doc = json.loads((spec_dir / "bundled" / f"qase-{version}.openapi.json").read_text())
         ops.extend(operations(Spec(copy.deepcopy(doc)), version))
-    OUT.write_text(
-        json.dumps({"operations": ops}, indent=None, separators=(",", ":"), sort_keys=True) + "\n"
-    )
-    print(f"wrote {len(ops)} operations to {OUT.relative_to(REPO)}")
+    return json.dumps({"operations": ops}, separators=(",", ":"), sort_keys=True) + "\n"
+
+
+def main(argv: list[str]) -> int:
+    """Write the spec-data file."""
+    spec_dir = Path(argv[0]) if argv else DEFAULT_SPEC
+    text = render(spec_dir)
+    OUT.write_text(text)
+    count = len(json.loads(text)["operations"])
+    print(f"wrote {count} operations to {OUT.relative_to(REPO)}")
     return 0
 
 

@@ -10,7 +10,7 @@ import pytest
 from qase_async.testing import FakeQase
 
 from ._helpers import checked_client, seed
-from ._speccheck import spec
+from ._speccheck import SPEC_DIR, spec
 
 ALL_OPS = [(v, m, p) for v in ("v1", "v2") for m, p, _ in spec(v).ops]
 
@@ -131,3 +131,20 @@ async def test_error_answers_use_the_error_envelope(api: httpx.AsyncClient) -> N
         assert resp.json()["status"] is False
     resp = await api.post("/v1/case/TEST", content=b"{not json", headers={"Content-Type": "x"})
     assert resp.status_code == 400
+
+
+def test_packaged_spec_data_is_generated_from_the_spec() -> None:
+    """``_spec_data.json`` is what ``scripts/gen_fake_spec_data.py`` makes of the spec files."""
+    import importlib.util
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[2]
+    script = repo / "scripts" / "gen_fake_spec_data.py"
+    loader = importlib.util.spec_from_file_location("gen_fake_spec_data", script)
+    assert loader is not None
+    assert loader.loader is not None
+    module = importlib.util.module_from_spec(loader)
+    loader.loader.exec_module(module)
+    packaged = repo / "qase_async" / "testing" / "_spec_data.json"
+    assert module.render(SPEC_DIR) == packaged.read_text(), "run scripts/gen_fake_spec_data.py"
+    assert len(ALL_OPS) == 93
