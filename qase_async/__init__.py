@@ -7,9 +7,18 @@ Start with :class:`QaseClient`; models live in :mod:`qase_async.models` and exce
 from ._client import QaseClient
 from ._converter import make_converter
 from ._http import DEFAULT_BASE_URL, RetryEvent, RetryPolicy
+from ._operations import OPERATIONS
 from ._pagination import MAX_OFFSET, PAGE_SIZE, Page
 from ._ratelimit import Limiter, Permit, RateLimit, SlidingWindowLimiter
+from ._resources.attachments import (
+    MAX_ATTACHMENT_SIZE,
+    MAX_ATTACHMENTS_PER_REQUEST,
+    MAX_ATTACHMENTS_SIZE_PER_REQUEST,
+    AttachmentSource,
+    AttachmentTooLargeError,
+)
 from ._resources.results import MAX_RESULTS_PER_BULK
+from ._resources.reviews import MAX_REVIEWS_PER_BULK
 from .exceptions import (
     APIError,
     AuthenticationError,
@@ -38,10 +47,17 @@ __version__ = "0.1.0"
 
 __all__ = [
     "DEFAULT_BASE_URL",
+    "MAX_ATTACHMENTS_PER_REQUEST",
+    "MAX_ATTACHMENTS_SIZE_PER_REQUEST",
+    "MAX_ATTACHMENT_SIZE",
     "MAX_OFFSET",
     "MAX_RESULTS_PER_BULK",
+    "MAX_REVIEWS_PER_BULK",
+    "OPERATIONS",
     "PAGE_SIZE",
     "APIError",
+    "AttachmentSource",
+    "AttachmentTooLargeError",
     "AuthenticationError",
     "BadRequestError",
     "ClientError",
@@ -56,8 +72,8 @@ __all__ = [
     "Page",
     "PaginationLimitError",
     "PayloadTooLargeError",
-    "Permit",
     "PermissionDeniedError",
+    "Permit",
     "QaseClient",
     "QaseError",
     "RateLimit",

@@ -21,11 +21,25 @@ from ._http import (
     origin_of,
 )
 from ._ratelimit import Limiter, RateLimit, SlidingWindowLimiter
+from ._resources.attachments import Attachments
+from ._resources.authors import Authors
 from ._resources.cases import Cases
+from ._resources.configurations import Configurations
+from ._resources.custom_fields import CustomFields, CustomFieldsV2
+from ._resources.defects import Defects
+from ._resources.environments import Environments
+from ._resources.milestones import Milestones
+from ._resources.plans import Plans
 from ._resources.projects import Projects
 from ._resources.results import V2, Results, ResultsV2
+from ._resources.reviews import Reviews
 from ._resources.runs import Runs
+from ._resources.search import Search
+from ._resources.shared_parameters import SharedParameters
+from ._resources.shared_steps import SharedSteps
 from ._resources.suites import Suites
+from ._resources.system_fields import SystemFields
+from ._resources.users import Users
 from .exceptions import ConfigurationError
 
 TOKEN_ENV: Final = "QASE_API_TOKEN"
@@ -51,6 +65,8 @@ class QaseClient:
         rate_limit: The request budget (default: 600 per 60 s, adopting the service's
             ``X-RateLimit-Limit``). Ignored when ``limiter`` is given.
         limiter: Any :class:`~qase_async.Limiter`, e.g. one shared between processes.
+            Without it, ``QASE_RATE_LIMIT_REDIS_URL`` selects a
+            :class:`~qase_async.redis.RedisLimiter` (the ``redis`` extra).
         timeout: Seconds (or an ``httpx.Timeout``) for each request; ``None`` leaves an
             injected ``http_client``'s own timeout in force. Default 30 s, 10 s to connect.
         retry: The :class:`~qase_async.RetryPolicy`.
@@ -61,11 +77,25 @@ class QaseClient:
         allow_insecure_http: Allow ``http://`` to a non-loopback host.
     """
 
-    projects: Projects
+    attachments: Attachments
+    authors: Authors
     cases: Cases
-    suites: Suites
-    runs: Runs
+    configurations: Configurations
+    custom_fields: CustomFields
+    defects: Defects
+    environments: Environments
+    milestones: Milestones
+    plans: Plans
+    projects: Projects
     results: Results
+    reviews: Reviews
+    runs: Runs
+    search: Search
+    shared_parameters: SharedParameters
+    shared_steps: SharedSteps
+    suites: Suites
+    system_fields: SystemFields
+    users: Users
     v2: V2
 
     def __init__(
@@ -107,6 +137,12 @@ class QaseClient:
             timeout=request_timeout or DEFAULT_TIMEOUT,
             headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
         )
+        if limiter is None:
+            # QASE_RATE_LIMIT_REDIS_URL shares the budget between processes; redis-py is
+            # imported only when it is set.
+            from .redis import RedisLimiter
+
+            limiter = RedisLimiter.from_env(token=token.strip(), rate_limit=rate_limit)
         self.limiter: Limiter = limiter or SlidingWindowLimiter(rate_limit)
         self._closed = False
         self._transport = Transport(
@@ -119,12 +155,26 @@ class QaseClient:
             timeout=request_timeout,
             rng=_rng,
         )
-        self.projects = Projects(self._transport)
+        self.attachments = Attachments(self._transport)
+        self.authors = Authors(self._transport)
         self.cases = Cases(self._transport)
-        self.suites = Suites(self._transport)
-        self.runs = Runs(self._transport)
+        self.configurations = Configurations(self._transport)
+        self.custom_fields = CustomFields(self._transport)
+        self.defects = Defects(self._transport)
+        self.environments = Environments(self._transport)
+        self.milestones = Milestones(self._transport)
+        self.plans = Plans(self._transport)
+        self.projects = Projects(self._transport)
         self.results = Results(self._transport)
-        self.v2 = V2(ResultsV2(self._transport))
+        self.reviews = Reviews(self._transport)
+        self.runs = Runs(self._transport)
+        self.search = Search(self._transport)
+        self.shared_parameters = SharedParameters(self._transport)
+        self.shared_steps = SharedSteps(self._transport)
+        self.suites = Suites(self._transport)
+        self.system_fields = SystemFields(self._transport)
+        self.users = Users(self._transport)
+        self.v2 = V2(ResultsV2(self._transport), CustomFieldsV2(self._transport))
 
     def __repr__(self) -> str:
         return f"QaseClient(base_url={self.base_url!r})"

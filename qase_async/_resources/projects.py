@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 from .._pagination import Page
-from ..models import Project, ProjectCode, ProjectCreate
+from ..models import Project, ProjectAccess, ProjectCode, ProjectCreate
 from ._base import Resource, seg
 
 
@@ -31,4 +31,14 @@ class Projects(Resource):
 
     async def delete(self, code: str) -> None:
         """Delete a project and everything in it."""
-        await self._t.request("DELETE", f"/project/{seg(code)}")
+        await self._call("DELETE", f"/project/{seg(code)}")
+
+    async def grant_access(self, code: str, member_id: int) -> None:
+        """Give a member access to the project."""
+        await self._call("POST", f"/project/{seg(code)}/access", ProjectAccess(member_id=member_id))
+
+    async def revoke_access(self, code: str, member_id: int) -> None:
+        """Take a member's access to the project away (a DELETE with a body)."""
+        await self._call(
+            "DELETE", f"/project/{seg(code)}/access", ProjectAccess(member_id=member_id)
+        )

@@ -11,30 +11,41 @@ import attrs
 
 from .._converter import unstructure
 from .._pagination import Page
-from ..models import Result, ResultCreate, ResultCreateV2
-from ._base import Resource, seg
+from ..models import (
+    Result,
+    ResultCreate,
+    ResultCreated,
+    ResultCreateV2,
+    ResultStatus,
+    ResultUpdate,
+)
+from ._base import Resource, seg, wire_params
+from .custom_fields import CustomFieldsV2
 
 MAX_RESULTS_PER_BULK: Final = 200
 """The service refuses bigger bulk requests with 413 (the spec still says 2000)."""
 
 
-def _epoch(value: dt.datetime | None) -> int | None:
-    return None if value is None else int(value.timestamp())
-
-
 def _filters(
-    status: Sequence[str] | None, run: Sequence[int] | None, case_id: Sequence[int] | None,
-    member: Sequence[int] | None, api: bool | None, from_end_time: dt.datetime | None,
+    status: ResultStatus | Sequence[ResultStatus] | None,
+    run: Sequence[int] | None,
+    case_id: Sequence[int] | None,
+    member: Sequence[int] | None,
+    api: bool | None,
+    from_end_time: dt.datetime | None,
     to_end_time: dt.datetime | None,
 ) -> dict[str, Any]:
-    def joined(values: Sequence[Any] | None) -> str | None:
-        return ",".join(str(v) for v in values) if values else None
-
-    return {
-        "status": joined(status), "run": joined(run), "case_id": joined(case_id),
-        "member": joined(member), "api": api, "from_end_time": _epoch(from_end_time),
-        "to_end_time": _epoch(to_end_time),
+    params = {
+        "status": status,
+        "run": run,
+        "case_id": case_id,
+        "member": member,
+        "api": api,
+        "from_end_time": from_end_time,
+        "to_end_time": to_end_time,
     }
+    # The spec takes ``Y-m-d H:i:s`` here, unlike the epoch seconds of run filters.
+    return wire_params(params, time_format="sql")
 
 
 def _check_bulk(count: int) -> None:
@@ -49,21 +60,35 @@ class Results(Resource):
     """v1 results of a project's runs."""
 
     async def list(
-        self, code: str, *, status: Sequence[str] | None = None, run: Sequence[int] | None = None,
-        case_id: Sequence[int] | None = None, member: Sequence[int] | None = None,
-        api: bool | None = None, from_end_time: dt.datetime | None = None,
-        to_end_time: dt.datetime | None = None, limit: int | None = None,
+        self,
+        code: str,
+        *,
+        status: ResultStatus | Sequence[ResultStatus] | None = None,
+        run: Sequence[int] | None = None,
+        case_id: Sequence[int] | None = None,
+        member: Sequence[int] | None = None,
+        api: bool | None = None,
+        from_end_time: dt.datetime | None = None,
+        to_end_time: dt.datetime | None = None,
+        limit: int | None = None,
         offset: int | None = None,
     ) -> Page[Result]:
         """One page of results."""
         params = _filters(status, run, case_id, member, api, from_end_time, to_end_time)
-        return await self._page(f"/result/{seg(code)}", Result, limit=limit, offset=offset,
-                                params=params)
+        return await self._page(
+            f"/result/{seg(code)}", Result, limit=limit, offset=offset, params=params
+        )
 
     def iter(
-        self, code: str, *, status: Sequence[str] | None = None, run: Sequence[int] | None = None,
-        case_id: Sequence[int] | None = None, member: Sequence[int] | None = None,
-        api: bool | None = None, from_end_time: dt.datetime | None = None,
+        self,
+        code: str,
+        *,
+        status: ResultStatus | Sequence[ResultStatus] | None = None,
+        run: Sequence[int] | None = None,
+        case_id: Sequence[int] | None = None,
+        member: Sequence[int] | None = None,
+        api: bool | None = None,
+        from_end_time: dt.datetime | None = None,
         to_end_time: dt.datetime | None = None,
     ) -> AsyncIterator[Result]:
         """Every matching result, paging by itself."""
@@ -76,16 +101,26 @@ class Results(Resource):
 
     async def create(self, code: str, run_id: int, result: ResultCreate) -> str:
         """Add one result to a run; returns its hash. Not retried once possibly sent."""
-        created = await self._send("POST", f"/result/{seg(code)}/{int(run_id)}", result, None)
-        return str(created.get("hash", "")) if isinstance(created, dict) else ""
+        path = f"/result/{seg(code)}/{int(run_id)}"
+        created: ResultCreated = await self._send("POST", path, result, ResultCreated)
+        return created.hash or ""
 
     async def create_bulk(self, code: str, run_id: int, results: Sequence[ResultCreate]) -> None:
         """Add up to 200 results to a run in one request (v1: a retry could duplicate)."""
         _check_bulk(len(results))
         await self._t.request(
-            "POST", f"/result/{seg(code)}/{int(run_id)}/bulk",
+            "POST",
+            f"/result/{seg(code)}/{int(run_id)}/bulk",
             json_body={"results": [unstructure(r) for r in results]},
         )
+
+    async def update(self, code: str, run_id: int, hash: str, changes: ResultUpdate) -> None:
+        """Change the fields of a result that are set in ``changes``."""
+        await self._call("PATCH", f"/result/{seg(code)}/{int(run_id)}/{seg(hash)}", changes)
+
+    async def delete(self, code: str, run_id: int, hash: str) -> None:
+        """Delete a result."""
+        await self._call("DELETE", f"/result/{seg(code)}/{int(run_id)}/{seg(hash)}")
 
 
 def with_id(result: ResultCreateV2) -> ResultCreateV2:
@@ -103,8 +138,14 @@ class ResultsV2(Resource):
     async def create(self, code: str, run_id: int, result: ResultCreateV2) -> str:
         """Send one result; returns its id."""
         result = with_id(result)
-        await self._send("POST", f"/{seg(code)}/run/{int(run_id)}/result", result, None,
-                         version=2, idempotent=True)
+        await self._send(
+            "POST",
+            f"/{seg(code)}/run/{int(run_id)}/result",
+            result,
+            None,
+            version=2,
+            idempotent=True,
+        )
         return result.id or ""
 
     async def create_bulk(
@@ -114,17 +155,21 @@ class ResultsV2(Resource):
         _check_bulk(len(results))
         with_ids = [with_id(r) for r in results]
         await self._t.request(
-            "POST", f"/{seg(code)}/run/{int(run_id)}/results", version=2, idempotent=True,
+            "POST",
+            f"/{seg(code)}/run/{int(run_id)}/results",
+            version=2,
+            idempotent=True,
             json_body={"results": [unstructure(r) for r in with_ids]},
         )
         return [r.id or "" for r in with_ids]
 
 
 class V2:
-    """The v2 API: ``client.v2.results``."""
+    """The v2 API: ``client.v2.results`` and ``client.v2.custom_fields``."""
 
-    def __init__(self, results: ResultsV2) -> None:
+    def __init__(self, results: ResultsV2, custom_fields: CustomFieldsV2) -> None:
         self.results = results
+        self.custom_fields = custom_fields
 
     def __repr__(self) -> str:
         return "<V2>"
