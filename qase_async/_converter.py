@@ -105,12 +105,20 @@ def make_converter(*, strict: bool = False, detailed: bool = False) -> cattrs.Co
     conv.register_unstructure_hook(dt.datetime, lambda v: v.isoformat())
 
     def structure_factory(cls: Any) -> Callable[[Any, Any], Any]:
-        return make_dict_structure_fn(
+        fields_fn = make_dict_structure_fn(
             cls,
             conv,
             _cattrs_forbid_extra_keys=strict,
             **_renames(cls),
         )
+
+        def hook(value: Any, _: Any) -> Any:
+            # Without this, a string would "decode" into a model with every field unset.
+            if value.__class__ is not dict:
+                raise TypeError(f"expected an object, got {type(value).__name__}")
+            return fields_fn(value, cls)
+
+        return hook
 
     def unstructure_factory(cls: Any) -> Callable[[Any], Any]:
         overrides = _renames(cls)

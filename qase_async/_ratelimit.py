@@ -22,6 +22,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, Final, Protocol, runtime_checkable
 
 import attrs
+import httpx
 from aiolimiter import AsyncLimiter
 
 __all__ = ["Limiter", "Permit", "RateLimit", "SlidingWindowLimiter"]
@@ -109,7 +110,10 @@ class Limiter(Protocol):
 
 
 def _header_int(headers: Mapping[str, str], name: str) -> int | None:
+    """A non-negative integer header; ``name`` is lower case (httpx headers ignore case)."""
     value = headers.get(name)
+    if value is None and not isinstance(headers, httpx.Headers):
+        value = next((v for k, v in headers.items() if k.lower() == name), None)
     if value is None:
         return None
     try:
@@ -139,6 +143,7 @@ class SlidingWindowLimiter:
         # Our recent send times (sorted), to tell our own traffic from someone else's.
         self._sends: list[float] = []
         self._foreign: list[float] = []  # expiry of each slot reserved for others' traffic
+        self._slowest = 0.0  # a decaying maximum of round-trip times
         self._lock = asyncio.Lock()
         self._changed = asyncio.Event()
         self._pacer = (
@@ -191,8 +196,10 @@ class SlidingWindowLimiter:
             self._debt -= 1
         else:
             heapq.heappush(self._free, now + self._per + SAFETY_MARGIN if sent else now)
-        if headers is not None and sent:
-            self._observe(headers, permit, now)
+        if sent:
+            self._slowest = max(now - permit.sent_at, self._slowest * 0.99)
+            if headers is not None:
+                self._observe(headers, permit, now)
         self._changed.set()
 
     def pause(self, seconds: float) -> None:
@@ -241,15 +248,24 @@ class SlidingWindowLimiter:
     ) -> None:
         """Keep slots idle for budget someone else spent, as the server reports it.
 
-        The server counted ``server_limit - remaining`` requests when this one arrived.
-        Of ours it can have counted at most those sent in the window before this one
-        plus those sent while it was in flight; anything beyond that is someone else's,
-        and stays in the server's window until at most ``now + per``.
+        The server counted ``used = server_limit - remaining`` requests when this one
+        arrived: ours sent before it (still in the window), itself, maybe some of the
+        ``k`` we sent while it was in flight, and others'. Only when others' share is
+        certain even if all ``k`` were counted do we act (so our own traffic never
+        reserves anything); then we assume none of the ``k`` were counted, so the estimate
+        of others' use is on the safe side. Others' requests leave the server's window
+        by ``now + per`` at the latest.
         """
         used = server_limit - remaining
-        lo = bisect.bisect_right(self._sends, permit.sent_at - self._per)
-        ours_at_most = len(self._sends) - lo
-        others = used - ours_at_most - (server_limit - self._limit)
+        sends = self._sends
+        first = bisect.bisect_right(sends, permit.sent_at - self._per - self._slowest)
+        mine = bisect.bisect_left(sends, permit.sent_at)
+        before = mine - first
+        after = len(sends) - mine - 1  # sent at or after this one, itself excluded
+        share_gap = server_limit - self._limit  # others may use what is not our share
+        if used - before - 1 - after <= share_gap:
+            return
+        others = used - before - 1 - share_gap
         self._foreign = [t for t in self._foreign if t > now]
         needed = min(others - len(self._foreign), len(self._free))
         if needed <= 0:

@@ -1,0 +1,15 @@
+"""Shared fixtures for the core tests."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _no_token_in_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Tests never pick up a real token (or a shared limiter) from the environment."""
+    monkeypatch.delenv("QASE_API_TOKEN", raising=False)
+    monkeypatch.delenv("QASE_RATE_LIMIT_REDIS_URL", raising=False)
+    yield

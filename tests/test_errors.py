@@ -1,0 +1,117 @@
+"""Error mapping: a pure function from (status, headers, body) to an exception."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import pytest
+
+from qase_async import exceptions as exc
+from qase_async import QaseClient, RetryPolicy
+from qase_async._errors import error_for, parse_retry_after
+
+TABLE = {
+    400: exc.BadRequestError,
+    401: exc.AuthenticationError,
+    403: exc.PermissionDeniedError,
+    404: exc.NotFoundError,
+    405: exc.MethodNotAllowedError,
+    410: exc.GoneError,
+    413: exc.PayloadTooLargeError,
+    422: exc.UnprocessableEntityError,
+    429: exc.RateLimitedError,
+    500: exc.InternalServerError,
+    503: exc.ServiceUnavailableError,
+    507: exc.InsufficientStorageError,
+    418: exc.ClientError,
+    409: exc.ClientError,
+    502: exc.ServerError,
+    599: exc.ServerError,
+}
+
+
+@pytest.mark.parametrize(("status", "cls"), TABLE.items())
+def test_each_status_has_its_class(status: int, cls: type[exc.APIError]) -> None:
+    """One class per status of the service's table, then the 4xx/5xx fallbacks."""
+    body = json.dumps({"status": False, "errorMessage": f"boom {status}"}).encode()
+    error = error_for(status, {}, body, method="GET", url="https://api.qase.io/v1/x")
+    assert type(error) is cls
+    assert error.status_code == status
+    assert error.message == f"boom {status}"
+    assert f"boom {status}" in str(error)
+    assert isinstance(error, exc.ClientError if status < 500 else exc.ServerError)
+    assert isinstance(error, exc.QaseError)
+
+
+@pytest.mark.parametrize("status", sorted(TABLE))
+async def test_each_status_raises_through_the_client(status: int) -> None:
+    """The client raises the mapped class for every code (after retries where they apply)."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(status, headers={"Retry-After": "0"},
+                              json={"status": False, "errorMessage": "nope"})
+
+    retry = RetryPolicy(attempts=2, backoff=0, backoff_max=0)
+    async with QaseClient("t", transport=httpx.MockTransport(handler), retry=retry) as qase:
+        with pytest.raises(TABLE[status]) as info:
+            await qase.projects.get("DEMO")
+    assert info.value.method == "GET"
+    assert info.value.url == "https://api.qase.io/v1/project/DEMO"
+
+
+def test_422_field_errors_in_both_body_shapes() -> None:
+    """Both error bodies the service sends yield the field errors."""
+    qase_shape = {"status": False, "errorMessage": "Data is invalid.",
+                  "errorFields": [{"field": "title", "error": "Title is required."}]}
+    laravel_shape = {"message": "The given data was invalid.",
+                     "errors": {"code": ["The code must be 2-10 letters.", "taken"]}}
+    first = error_for(422, {}, json.dumps(qase_shape).encode())
+    second = error_for(422, {}, json.dumps(laravel_shape).encode())
+    assert isinstance(first, exc.UnprocessableEntityError)
+    assert first.field_errors == {"title": ["Title is required."]}
+    assert "title: Title is required." in str(first)
+    assert second.message == "The given data was invalid."
+    assert second.field_errors == {"code": ["The code must be 2-10 letters.", "taken"]}
+
+
+@pytest.mark.parametrize("body", [b"", b"<html>Bad Gateway</html>", b"[1,2]", b"\xff\xfe"])
+def test_bodies_that_are_not_error_json_fall_back_to_the_reason(body: bytes) -> None:
+    """Any body parses leniently; the message falls back to the reason phrase."""
+    error = error_for(502, {}, body, reason="Bad Gateway")
+    assert error.message == "Bad Gateway"
+
+
+def test_long_messages_are_cut() -> None:
+    """A huge error body never turns into a huge exception message."""
+    error = error_for(400, {}, json.dumps({"errorMessage": "x" * 10_000}).encode())
+    assert len(str(error)) < 700
+
+
+def test_429_carries_retry_after() -> None:
+    """RateLimitedError says how long the service asked to wait."""
+    error = error_for(429, {"retry-after": "17"}, b"")
+    assert isinstance(error, exc.RateLimitedError)
+    assert error.retry_after == 17
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(None, 60.0), ("5", 5.0), ("2.5", 2.5), ("-3", 0.0), ("soon", 60.0),
+     ("Wed, 21 Oct 2015 07:28:10 GMT", 10.0), ("Wed, 21 Oct 2015 07:27:00 GMT", 0.0)],
+)
+def test_retry_after_forms(value: str | None, expected: float) -> None:
+    """Delta-seconds, HTTP-dates (relative to now), garbage and absence."""
+    now = 1445412480.0  # Wed, 21 Oct 2015 07:28:00 GMT
+    assert parse_retry_after(value, now=now) == pytest.approx(expected)
+
+
+async def test_a_success_that_is_not_json_is_a_decode_error() -> None:
+    """A 200 with an HTML body raises DecodeError, not a raw ValueError."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, text="<html>maintenance</html>")
+
+    async with QaseClient("t", transport=httpx.MockTransport(handler)) as qase:
+        with pytest.raises(exc.DecodeError, match="not JSON"):
+            await qase.projects.get("DEMO")
