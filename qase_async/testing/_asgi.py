@@ -41,8 +41,8 @@ class _QuietDrops(logging.Filter):
 class ASGIApp:
     """A raw ASGI 3 application serving a :class:`FakeQase`.
 
-    A dropped connection is simulated by starting a response and then failing, which
-    makes the server close the connection before the body is complete.
+    A dropped connection is simulated by failing after the response has been marked as
+    started, which makes the server close the connection without an answer.
 
     Args:
         fake: The fake to serve.
@@ -83,13 +83,11 @@ class ASGIApp:
         try:
             response = await self.fake.handle(request)
         except DroppedConnection:
-            await send(
-                {
-                    "type": "http.response.start",
-                    "status": 200,
-                    "headers": [(b"content-length", b"1")],
-                }
-            )
+            # An informational status is refused by the server's HTTP layer before a byte
+            # is written, and the failure then makes it close the connection: the client
+            # sees the connection drop with no answer at all.
+            with contextlib.suppress(Exception):
+                await send({"type": "http.response.start", "status": 100, "headers": []})
             raise _ConnectionDropped from None
         await send(
             {

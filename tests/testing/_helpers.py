@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import httpx
@@ -38,6 +39,29 @@ def checked_client(
     kw.setdefault("base_url", "https://api.qase.io")
     kw.setdefault("headers", {"Token": TOKEN})
     return httpx.AsyncClient(transport=transport, event_hooks={"response": [_validate]}, **kw)
+
+
+class CheckedTransport(httpx.AsyncBaseTransport):
+    """Wraps a transport and validates every answer against the spec."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner = inner
+        self.checked = 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        """Forward the request, then check the answer."""
+        response = await self.inner.handle_async_request(request)
+        raw = await response.aread()
+        body = json.loads(raw) if raw else None
+        check(request.method, request.url.path, response.status_code, body)
+        self.checked += 1
+        return httpx.Response(
+            response.status_code, headers=response.headers, content=raw, request=request
+        )
+
+    async def aclose(self) -> None:
+        """Close the wrapped transport."""
+        await self.inner.aclose()
 
 
 async def ok(response: httpx.Response | Any) -> Any:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+import httpx
 import pytest
 
 from qase_async import QaseClient, RateLimit, RetryPolicy
@@ -17,6 +18,8 @@ from qase_async.models import (
     TestCaseCreate,
 )
 from qase_async.testing import FakeQase
+
+from ._helpers import CheckedTransport
 
 FAST_RETRY = RetryPolicy(attempts=5, backoff=0.01, backoff_max=0.05, max_wait=5.0)
 
@@ -72,9 +75,14 @@ async def test_client_over_a_real_socket() -> None:
     """The same workflow over HTTP on loopback."""
     pytest.importorskip("uvicorn", reason="serving the fake needs qase-async[testing]")
     fake = FakeQase(tokens={"sock-token"})
-    async with fake.serve() as origin, QaseClient(token="sock-token", base_url=origin) as client:
+    checked = CheckedTransport(httpx.AsyncHTTPTransport())
+    async with (
+        fake.serve() as origin,
+        QaseClient(token="sock-token", base_url=origin, transport=checked) as client,
+    ):
         await _workflow(client, fake)
     assert fake.stats.unauthorized == 0
+    assert checked.checked == fake.stats.requests
 
 
 async def test_retries_lose_nothing_and_duplicate_nothing(qase_fake: FakeQase) -> None:
