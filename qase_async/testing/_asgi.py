@@ -72,10 +72,9 @@ class ASGIApp:
             if not message.get("more_body", False):
                 break
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
-        path = scope.get("raw_path") or scope["path"].encode()
         request = FakeRequest(
             method=scope["method"],
-            path=path.decode("latin-1").split("?", 1)[0],
+            path=scope["path"],
             query=scope.get("query_string", b"").decode("latin-1"),
             headers=headers,
             body=b"".join(chunks),

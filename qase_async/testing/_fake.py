@@ -381,7 +381,7 @@ class FakeQase:
                 if decision.new_lockout:
                     self.stats.lockouts += 1
                 return self._too_many(headers, decision.retry_after or 1.0)
-        elif self.clock() < self._storm_until:
+        elif self.clock() < self._storm_until and self._storm_token in (None, token):
             return self._too_many(headers, self._storm_until - self.clock())
 
         lost = False
