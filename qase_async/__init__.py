@@ -19,6 +19,16 @@ from ._resources.attachments import (
 )
 from ._resources.results import MAX_RESULTS_PER_BULK
 from ._resources.reviews import MAX_REVIEWS_PER_BULK
+from ._upload import (
+    FailedAttachment,
+    FailedResult,
+    Uploader,
+    UploadError,
+    UploadItem,
+    UploadProgress,
+    UploadReport,
+    upload_run,
+)
 from .exceptions import (
     APIError,
     AuthenticationError,
@@ -63,6 +73,8 @@ __all__ = [
     "ClientError",
     "ConfigurationError",
     "DecodeError",
+    "FailedAttachment",
+    "FailedResult",
     "GoneError",
     "InsufficientStorageError",
     "InternalServerError",
@@ -86,6 +98,12 @@ __all__ = [
     "TimeoutError",
     "TransportError",
     "UnprocessableEntityError",
+    "UploadError",
+    "UploadItem",
+    "UploadProgress",
+    "UploadReport",
+    "Uploader",
     "__version__",
     "make_converter",
+    "upload_run",
 ]

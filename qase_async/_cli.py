@@ -11,6 +11,8 @@ import asyncio
 import sys
 from collections.abc import Sequence
 
+from ._cli_upload import add_upload_parser
+
 __all__ = ["build_parser", "main"]
 
 
@@ -123,6 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     _add_fake_server(subparsers)
+    add_upload_parser(subparsers)
     return parser
 
 
