@@ -399,6 +399,7 @@ class _Attachments:
         self._code = code
         self._digests: dict[tuple[str, int, int], str] = {}
         self._uploads: dict[str, asyncio.Future[_Outcome]] = {}
+        self._claiming = asyncio.Lock()
 
     async def _info(self, path: str) -> _FileInfo | _Refused:
         try:
@@ -431,15 +432,18 @@ class _Attachments:
         if not any(p.paths for p in batch):
             return
         infos: dict[str, _FileInfo | _Refused] = {}
-        for pending in batch:
-            for path in pending.paths:
-                if path not in infos:
-                    infos[path] = await self._info(path)
         mine: list[_FileInfo] = []
-        for info in infos.values():
-            if isinstance(info, _FileInfo) and info.sha256 not in self._uploads:
-                self._uploads[info.sha256] = asyncio.get_running_loop().create_future()
-                mine.append(info)
+        # One batch at a time claims its new files, so a file named by several batches in
+        # flight is uploaded by the first, in as few requests as its batch allows.
+        async with self._claiming:
+            for pending in batch:
+                for path in pending.paths:
+                    if path not in infos:
+                        infos[path] = await self._info(path)
+            for info in infos.values():
+                if isinstance(info, _FileInfo) and info.sha256 not in self._uploads:
+                    self._uploads[info.sha256] = asyncio.get_running_loop().create_future()
+                    mine.append(info)
         if mine:
             await self._upload(mine, job)
         for pending in batch:
