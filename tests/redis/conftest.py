@@ -15,6 +15,7 @@ import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -96,6 +97,9 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A Redis server for the whole session: ``QASE_TEST_REDIS_URL`` or one started here."""
     url = os.environ.get(TEST_REDIS_ENV, "").strip()
     if url:
+        parts = urlsplit(url)
+        if not ping(parts.hostname or "127.0.0.1", parts.port or 6379):
+            pytest.fail(f"{TEST_REDIS_ENV} is set but no Redis answers there")
         yield url
         return
     binary = redis_binary()
