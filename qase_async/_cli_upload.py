@@ -14,6 +14,7 @@ import json
 import os
 import sys
 import time
+from collections import Counter
 from collections.abc import Iterator
 from typing import IO, TYPE_CHECKING, Any, Final
 
@@ -131,7 +132,8 @@ class _Progress:
         self._total = total
         self._tty = stream.isatty()
         self._quiet = quiet and not self._tty
-        self._last = 0.0
+        # Plain lines start after the first interval: short jobs need only the summary.
+        self._last = 0.0 if self._tty else time.monotonic()
         self._shown = False
 
     def _line(self, p: UploadProgress) -> str:
@@ -168,9 +170,11 @@ class _Progress:
             self._shown = False
 
 
-def _items(files: list[str], namespace: str) -> Iterator[UploadItem]:
+def _items(files: list[str], namespace: str, statuses: Counter[str]) -> Iterator[UploadItem]:
     for path in files:
-        yield from read_junit(path, namespace=namespace)
+        for item in read_junit(path, namespace=namespace):
+            statuses[item.result.execution.status] += 1
+            yield item
 
 
 async def _client(args: argparse.Namespace) -> QaseClient:
@@ -247,12 +251,31 @@ def _summary(report: UploadReport, code: str, *, fake: bool, completed_asked: bo
     return "\n".join(lines)
 
 
-def _emit(report: UploadReport, args: argparse.Namespace, code: str, out: IO[str]) -> None:
+def _emit(
+    report: UploadReport,
+    args: argparse.Namespace,
+    code: str,
+    out: IO[str],
+    statuses: Counter[str],
+) -> None:
     if args.json:
-        data: dict[str, Any] = {"project": code, "fake": bool(args.fake), **report.to_dict()}
+        data: dict[str, Any] = {
+            "project": code,
+            "fake": bool(args.fake),
+            **report.to_dict(),
+            "read": dict(statuses),
+        }
         print(json.dumps(data, ensure_ascii=False), file=out)
-    else:
-        print(_summary(report, code, fake=args.fake, completed_asked=args.complete), file=out)
+        return
+    if statuses:
+        counts = ", ".join(f"{n} {status}" for status, n in statuses.most_common())
+        files = len(args.files)
+        print(
+            f"Read {sum(statuses.values())} test cases from {files} "
+            f"{'file' if files == 1 else 'files'} ({counts}).",
+            file=out,
+        )
+    print(_summary(report, code, fake=args.fake, completed_asked=args.complete), file=out)
 
 
 async def run_upload(args: argparse.Namespace) -> int:
@@ -297,6 +320,7 @@ async def _run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
             raise _Usage(str(error)) from None
     client = await _client(args)
     progress = _Progress(err, total, quiet=args.json)
+    statuses: Counter[str] = Counter()
     async with client:
         await _prepare(client, args, code)
         run_id = args.run_id
@@ -316,16 +340,17 @@ async def _run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
             if args.resume:
                 report = await uploader.resume(args.resume)
             else:
-                report = await uploader.upload(_items(args.files, f"{code.upper()}:{run_id}"))
+                namespace = f"{code.upper()}:{run_id}"
+                report = await uploader.upload(_items(args.files, namespace, statuses))
         except UploadError as error:
             progress.close()
             print(f"qase-async upload: {error}", file=err)
-            _emit(error.report, args, code, out)
+            _emit(error.report, args, code, out, statuses)
             return 1
         finally:
             progress.close()
         if args.complete and report.ok:
             await complete_run(client, code, run_id)
             report = attrs.evolve(report, run_completed=True)
-    _emit(report, args, code, out)
+    _emit(report, args, code, out, statuses)
     return 0 if report.ok else 1

@@ -767,7 +767,17 @@ class _Job:
 
     async def _spool(self, source: AsyncIterator[Any]) -> UploadReport:
         assert self.fatal is not None
-        spool = _Spool(self.up._spool_dir, self.up.code, self.up.run_id)
+        try:
+            spool = _Spool(self.up._spool_dir, self.up.code, self.up.run_id)
+        except OSError as error:
+            report = self.report()
+            raise UploadError(
+                f"upload stopped: {_reason(self.fatal)}; {report.sent} results sent, but the "
+                f"unsent ones could not be written to a spool file in {self.up._spool_dir} "
+                f"({error.strerror or error}); upload them again (results keep their ids, "
+                f"so none is duplicated)",
+                report=report,
+            ) from self.fatal
         broken: BaseException | None = None
         try:
             for pending in self.unsent:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
@@ -11,7 +12,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from qase_async import UploadProgress
 from qase_async._cli import main
+from qase_async._cli_upload import _Progress
 from qase_async.testing import FakeQase
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "junit-report.xml"
@@ -164,3 +167,23 @@ def test_a_file_that_cannot_be_attached_makes_the_status_1(
     assert "Sent 1 results" in out
     assert "not attached:" in out
     assert "missing.png" in out
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_is_one_rewritten_line_on_a_terminal():
+    """On a terminal the bar rewrites one line with sent, requests and rate-limit waits."""
+    screen = _Terminal()
+    progress = _Progress(screen, 400, quiet=False)
+    progress(UploadProgress(sent=200, failed=0, requests=2, rate_limit_wait=1.5,
+                            attachments_uploaded=0))  # fmt: skip
+    progress.close()
+    text = screen.getvalue()
+    assert text.startswith("\r[############            ] 200/400 sent")
+    assert "2 requests" in text
+    assert "1.5s waiting on the rate limit" in text
+    assert text.endswith("\n")
+    assert text.count("\n") == 1
