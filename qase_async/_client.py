@@ -13,6 +13,7 @@ import httpx
 from ._http import (
     DEFAULT_BASE_URL,
     DEFAULT_TIMEOUT,
+    ClientStats,
     RetryEvent,
     RetryPolicy,
     TokenAuth,
@@ -178,6 +179,11 @@ class QaseClient:
 
     def __repr__(self) -> str:
         return f"QaseClient(base_url={self.base_url!r})"
+
+    @property
+    def stats(self) -> ClientStats:
+        """Requests sent, retries, 429s received and time spent waiting on the rate limit."""
+        return self._transport.stats
 
     async def __aenter__(self) -> Self:
         return self

@@ -7,6 +7,7 @@ import ipaddress
 import json
 import logging
 import random
+import time
 from collections.abc import Callable, Mapping
 from typing import Any, Final, TypeVar
 from urllib.parse import urlsplit
@@ -17,7 +18,7 @@ import httpx
 from . import exceptions as exc
 from ._converter import structure
 from ._errors import error_for, parse_retry_after
-from ._ratelimit import Limiter
+from ._ratelimit import Limiter, Permit
 
 T = TypeVar("T")
 
@@ -80,6 +81,52 @@ class RetryEvent:
     attempt: int
     method: str
     url: str
+
+
+class ClientStats:
+    """Counters of a client since it was made (``QaseClient.stats``).
+
+    Attributes:
+        requests: Requests sent, each try and redirect counted.
+        retries: Waits before a retry (429s included).
+        rate_limited: 429 answers received.
+    """
+
+    __slots__ = ("_pending", "_since", "_waited", "rate_limited", "requests", "retries")
+
+    def __init__(self) -> None:
+        self.requests = 0
+        self.retries = 0
+        self.rate_limited = 0
+        self._pending = 0
+        self._since = 0.0
+        self._waited = 0.0
+
+    def __repr__(self) -> str:
+        return (
+            f"ClientStats(requests={self.requests}, retries={self.retries}, "
+            f"rate_limited={self.rate_limited}, rate_limit_wait={self.rate_limit_wait:.3f})"
+        )
+
+    @property
+    def rate_limit_wait(self) -> float:
+        """Seconds during which at least one request waited on the limiter (wall time)."""
+        running = time.monotonic() - self._since if self._pending else 0.0
+        return self._waited + running
+
+    async def acquire(self, limiter: Limiter) -> Permit:
+        """``limiter.acquire()``, counted."""
+        if self._pending == 0:
+            self._since = time.monotonic()
+        self._pending += 1
+        try:
+            permit = await limiter.acquire()
+        finally:
+            self._pending -= 1
+            if self._pending == 0:
+                self._waited += time.monotonic() - self._since
+        self.requests += 1
+        return permit
 
 
 def is_loopback(host: str) -> bool:
@@ -147,6 +194,7 @@ class Transport:
         self._on_retry = on_retry
         self._timeout = timeout
         self._rng = rng or random.Random()
+        self.stats = ClientStats()
 
     async def request(
         self,
@@ -189,16 +237,18 @@ class Transport:
                 url=url,
                 reason=response.reason_phrase,
             )
-            if attempt >= self._retry.attempts:
-                raise api_error
             if isinstance(api_error, exc.RateLimitedError):
+                # The gate: every request of this client waits out the lock-out, even when
+                # this one gives up, so nobody else knocks on a locked door meanwhile.
+                self.stats.rate_limited += 1
                 wait = api_error.retry_after
-                if wait > self._retry.max_wait:
-                    raise api_error
-                # The gate: every request of this client waits out the lock-out.
                 self.limiter.pause(wait)
+                if attempt >= self._retry.attempts or wait > self._retry.max_wait:
+                    raise api_error
                 await self._wait("429", wait, attempt, method, url, gated=True)
                 continue
+            if attempt >= self._retry.attempts:
+                raise api_error
             if status in RETRYABLE_STATUSES and safe:
                 wait = self._retry.delay(attempt, self._rng)
                 if "retry-after" in response.headers:
@@ -212,6 +262,7 @@ class Transport:
     async def _wait(
         self, reason: str, wait: float, attempt: int, method: str, url: str, *, gated: bool = False
     ) -> None:
+        self.stats.retries += 1
         log = logger.warning if gated else logger.info
         log("%s %s: %s on try %d, retrying in %.2fs", method, url, reason, attempt, wait)
         if self._on_retry is not None:
@@ -235,12 +286,13 @@ class Transport:
                 files=files,
                 timeout=self._timeout if self._timeout is not None else httpx.USE_CLIENT_DEFAULT,
             )
-            permit = await self.limiter.acquire()
+            permit = await self.stats.acquire(self.limiter)
             headers: httpx.Headers | None = None
             sent = True
             try:
                 response = await self.http.send(request, auth=self._auth, follow_redirects=False)
-                headers = response.headers
+                # A 429's counters describe the lock-out, which the cool-down gate handles.
+                headers = response.headers if response.status_code != 429 else None
             except (httpx.ConnectError, httpx.ConnectTimeout) as error:
                 sent = False
                 raise _transport_error(error, method, url) from error
@@ -248,8 +300,10 @@ class Transport:
                 raise _transport_error(error, method, url) from error
             finally:
                 self.limiter.release(permit, headers=headers, sent=sent)
+            if response.status_code not in _REDIRECTS:
+                return response
             location = response.headers.get("location")
-            if response.status_code not in _REDIRECTS or not location:
+            if not location:
                 return response
             url = str(response.url.join(location))
             params = None
@@ -270,11 +324,11 @@ def _transport_error(error: Exception, method: str, url: str) -> exc.TransportEr
 
 def _parse_json(response: httpx.Response, method: str, url: str) -> Any:
     content = response.content
-    if not content.strip():
-        return None
     try:
         return json.loads(content)
     except ValueError as error:
+        if not content.strip():
+            return None
         raise exc.DecodeError(
             f"the {response.status_code} answer to {method} {url} is not JSON",
             path="body",

@@ -37,14 +37,11 @@ import attrs
 
 from . import exceptions as exc
 from ._converter import structure, unstructure
-from ._ratelimit import Limiter, Permit
 from ._resources._base import seg
 from ._resources.results import MAX_RESULTS_PER_BULK, with_id
 from .models import ResultCreateV2, RunCreate
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
-
     from ._client import QaseClient
     from ._http import Transport
 
@@ -212,65 +209,6 @@ class UploadError(exc.QaseError):
         super().__init__(message)
         self.report = report
         self.spool_path = report.spool_path
-
-
-# -- request metering ----------------------------------------------------------------------
-
-
-class _Meter:
-    """A pass-through :class:`Limiter` that counts permits and the time spent waiting.
-
-    The wait is wall time during which at least one request was held by the limiter,
-    so eight requests waiting together for one second count one second.
-    """
-
-    def __init__(self, inner: Limiter) -> None:
-        self.inner = inner
-        self.requests = 0
-        self._waiting = 0
-        self._since = 0.0
-        self._waited = 0.0
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.inner, name)
-
-    @property
-    def waited(self) -> float:
-        """Seconds waited so far, including a wait in progress."""
-        running = time.monotonic() - self._since if self._waiting else 0.0
-        return self._waited + running
-
-    async def acquire(self) -> Permit:
-        if self._waiting == 0:
-            self._since = time.monotonic()
-        self._waiting += 1
-        try:
-            permit = await self.inner.acquire()
-        finally:
-            self._waiting -= 1
-            if self._waiting == 0:
-                self._waited += time.monotonic() - self._since
-        self.requests += 1
-        return permit
-
-    def release(
-        self, permit: Permit, *, headers: Mapping[str, str] | None = None, sent: bool = True
-    ) -> None:
-        self.inner.release(permit, headers=headers, sent=sent)
-
-    def pause(self, seconds: float) -> None:
-        self.inner.pause(seconds)
-
-    async def aclose(self) -> None:
-        await self.inner.aclose()
-
-
-def _meter(transport: Transport) -> _Meter:
-    # The transport has no counters of its own (yet), so its limiter is wrapped once;
-    # the wrapper only delegates and counts.
-    if not isinstance(transport.limiter, _Meter):
-        transport.limiter = _Meter(transport.limiter)
-    return transport.limiter
 
 
 # -- the pieces of a job -------------------------------------------------------------------
@@ -617,9 +555,9 @@ class _Job:
 
     def __init__(self, uploader: Uploader) -> None:
         self.up = uploader
-        self.meter = _meter(uploader._transport)
+        self.meter = uploader._transport.stats
         self._requests0 = self.meter.requests
-        self._waited0 = self.meter.waited
+        self._waited0 = self.meter.rate_limit_wait
         self.started = time.monotonic()
         self.sent = 0
         self.failed: list[FailedResult] = []
@@ -638,7 +576,7 @@ class _Job:
                     sent=self.sent,
                     failed=len(self.failed),
                     requests=self.meter.requests - self._requests0,
-                    rate_limit_wait=self.meter.waited - self._waited0,
+                    rate_limit_wait=self.meter.rate_limit_wait - self._waited0,
                     attachments_uploaded=self.attachments_uploaded,
                 )
             )
@@ -650,7 +588,7 @@ class _Job:
             failed=tuple(self.failed),
             failed_attachments=tuple(self.failed_attachments),
             requests=self.meter.requests - self._requests0,
-            rate_limit_wait=self.meter.waited - self._waited0,
+            rate_limit_wait=self.meter.rate_limit_wait - self._waited0,
             attachments_uploaded=self.attachments_uploaded,
             duration=time.monotonic() - self.started,
             spooled=spool.count if spool else 0,

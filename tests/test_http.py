@@ -219,8 +219,9 @@ async def test_cancelled_call_gives_back_its_slot() -> None:
         await asyncio.sleep(10)
         return httpx.Response(200, json=PROJECT)
 
-    async with QaseClient(TOKEN, transport=httpx.MockTransport(slow),
-                          rate_limit=RateLimit(1, per=0.05)) as qase:
+    async with QaseClient(
+        TOKEN, transport=httpx.MockTransport(slow), rate_limit=RateLimit(1, per=0.05)
+    ) as qase:
         call = asyncio.ensure_future(qase.projects.get("DEMO"))
         await started.wait()
         call.cancel()
@@ -261,8 +262,9 @@ async def test_an_injected_client_cannot_leak_the_token_through_its_redirects() 
             return httpx.Response(301, headers={"Location": "https://evil.example/"})
         return httpx.Response(200, json=PROJECT)
 
-    async with httpx.AsyncClient(transport=httpx.MockTransport(handler),
-                                 follow_redirects=True) as http:
+    async with httpx.AsyncClient(
+        transport=httpx.MockTransport(handler), follow_redirects=True
+    ) as http:
         async with QaseClient(TOKEN, http_client=http) as qase:
             await qase.projects.get("DEMO")
         assert not http.is_closed, "an injected client is the caller's to close"
@@ -285,8 +287,15 @@ async def test_token_never_appears_in_reprs_errors_or_logs(
             await qase.projects.get("NOPE")
         with pytest.raises(ServiceUnavailableError):
             await qase.projects.get("RETRY")
-        texts = [repr(qase), str(qase), repr(qase._transport._auth), str(info.value),
-                 repr(info.value), caplog.text, repr(qase.limiter)]
+        texts = [
+            repr(qase),
+            str(qase),
+            repr(qase._transport._auth),
+            str(info.value),
+            repr(info.value),
+            caplog.text,
+            repr(qase.limiter),
+        ]
     assert all(TOKEN not in text for text in texts)
     assert "Project not found" in str(info.value)
 
@@ -331,8 +340,13 @@ def test_base_url_is_normalised(base_url: str, expected: str) -> None:
 
 @pytest.mark.parametrize(
     "base_url",
-    ["http://api.qase.io", "http://10.0.0.5", "ftp://api.qase.io", "api.qase.io",
-     "https://user:pw@api.qase.io"],
+    [
+        "http://api.qase.io",
+        "http://10.0.0.5",
+        "ftp://api.qase.io",
+        "api.qase.io",
+        "https://user:pw@api.qase.io",
+    ],
 )
 def test_unsafe_base_urls_are_refused(base_url: str) -> None:
     """Plain http to a remote host (the token in clear), odd schemes and credentials."""
@@ -356,8 +370,9 @@ async def test_requests_go_to_versioned_paths_with_a_timeout() -> None:
 
     async with client(handler, base_url="https://api-acme.qase.io") as qase:
         await qase.runs.create("DEMO", __import__("qase_async").models.RunCreate(title="r"))
-        await qase.v2.results.create("DEMO", 1, ResultCreateV2(
-            title="t", execution=ResultExecution(status="passed")))
+        await qase.v2.results.create(
+            "DEMO", 1, ResultCreateV2(title="t", execution=ResultExecution(status="passed"))
+        )
     assert [url for url, _ in seen] == [
         "https://api-acme.qase.io/v1/run/DEMO",
         "https://api-acme.qase.io/v2/DEMO/run/1/result",
@@ -376,5 +391,46 @@ async def test_aclose_is_idempotent_and_closes_what_it_owns() -> None:
 def test_http_client_and_transport_are_exclusive() -> None:
     """Passing both is a mistake, reported at construction."""
     with pytest.raises(ConfigurationError):
-        QaseClient(TOKEN, http_client=httpx.AsyncClient(),
-                   transport=httpx.MockTransport(lambda r: httpx.Response(200)))
+        QaseClient(
+            TOKEN,
+            http_client=httpx.AsyncClient(),
+            transport=httpx.MockTransport(lambda r: httpx.Response(200)),
+        )
+
+
+async def test_a_429_that_is_given_up_on_still_closes_the_gate() -> None:
+    """Even when a caller gives up on a 429, the rest of the client waits out the lock-out."""
+    arrivals: list[float] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        arrivals.append(time.monotonic())
+        if len(arrivals) == 1:
+            return httpx.Response(429, headers={"Retry-After": "0.5"})
+        return httpx.Response(200, json=PROJECT)
+
+    async with client(handler, retry=RetryPolicy(attempts=1)) as qase:
+        with pytest.raises(RateLimitedError):
+            await qase.projects.get("DEMO")
+        await qase.projects.get("DEMO")
+    assert arrivals[1] - arrivals[0] >= 0.5 - 0.02
+
+
+async def test_stats_count_requests_retries_429s_and_waits() -> None:
+    """client.stats tells what the client sent and how long the rate limit held it."""
+    calls = 0
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            return httpx.Response(429, headers={"Retry-After": "0.2"})
+        if calls == 2:
+            return httpx.Response(503)
+        return httpx.Response(200, json=PROJECT)
+
+    async with client(handler) as qase:
+        await qase.projects.get("DEMO")
+        stats = qase.stats
+        assert (stats.requests, stats.retries, stats.rate_limited) == (3, 2, 1)
+        assert 0.2 - 0.02 <= stats.rate_limit_wait < 2
+        assert "requests=3" in repr(stats)
