@@ -23,8 +23,9 @@ pytestmark = pytest.mark.slow
 
 
 async def _burst(base_url: str, calls: int, workers: int | None, **client_kw: object) -> float:
-    async with QaseClient("t", base_url=base_url, rate_limit=RateLimit(N, per=W),
-                          **client_kw) as qase:  # type: ignore[arg-type]
+    async with QaseClient(
+        "t", base_url=base_url, rate_limit=RateLimit(N, per=W), **client_kw
+    ) as qase:  # type: ignore[arg-type]
         start = time.monotonic()
         if workers is None:
             await asyncio.gather(*(qase.projects.get("DEMO") for _ in range(calls)))

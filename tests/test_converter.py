@@ -17,8 +17,15 @@ MOMENT = dt.datetime(2021, 12, 30, 19, 23, 59, tzinfo=UTC)
 
 @pytest.mark.parametrize(
     "value",
-    ["2021-12-30T19:23:59+00:00", "2021-12-30 19:23:59", "2021-12-30T19:23:59.000000Z",
-     "2021-12-30T20:23:59+01:00", 1640892239, 1640892239.0, "1640892239"],
+    [
+        "2021-12-30T19:23:59+00:00",
+        "2021-12-30 19:23:59",
+        "2021-12-30T19:23:59.000000Z",
+        "2021-12-30T20:23:59+01:00",
+        1640892239,
+        1640892239.0,
+        "1640892239",
+    ],
 )
 def test_every_date_time_form(value: object) -> None:
     """ISO with offset, the old naive form (UTC), Z with microseconds, epoch int and float."""
@@ -40,9 +47,15 @@ def test_bad_date_times_are_refused(value: object) -> None:
 def test_missing_unknown_fields_and_odd_values_decode() -> None:
     """Tolerant: absent fields are None, unknown fields ignored, params [] is {}."""
     case = structure(
-        {"id": 5, "title": "t", "brand_new_field": {"x": 1}, "params": [],
-         "isManual": True, "created": "2021-12-30 19:23:59", "steps": [
-             {"action": "a", "steps": [{"action": "nested", "steps": []}]}]},
+        {
+            "id": 5,
+            "title": "t",
+            "brand_new_field": {"x": 1},
+            "params": [],
+            "isManual": True,
+            "created": "2021-12-30 19:23:59",
+            "steps": [{"action": "a", "steps": [{"action": "nested", "steps": []}]}],
+        },
         TestCase,
     )
     assert case.id == 5
@@ -50,7 +63,8 @@ def test_missing_unknown_fields_and_odd_values_decode() -> None:
     assert case.is_manual is True
     assert case.created == MOMENT
     assert case.severity is None
-    assert case.steps is not None and case.steps[0].steps
+    assert case.steps is not None
+    assert case.steps[0].steps
     nested = case.steps[0].steps[0]
     assert (nested["action"] if isinstance(nested, dict) else nested.action) == "nested"
 

@@ -7,8 +7,8 @@ import json
 import httpx
 import pytest
 
-from qase_async import exceptions as exc
 from qase_async import QaseClient, RetryPolicy
+from qase_async import exceptions as exc
 from qase_async._errors import error_for, parse_retry_after
 
 TABLE = {
@@ -49,8 +49,9 @@ async def test_each_status_raises_through_the_client(status: int) -> None:
     """The client raises the mapped class for every code (after retries where they apply)."""
 
     def handler(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(status, headers={"Retry-After": "0"},
-                              json={"status": False, "errorMessage": "nope"})
+        return httpx.Response(
+            status, headers={"Retry-After": "0"}, json={"status": False, "errorMessage": "nope"}
+        )
 
     retry = RetryPolicy(attempts=2, backoff=0, backoff_max=0)
     async with QaseClient("t", transport=httpx.MockTransport(handler), retry=retry) as qase:
@@ -62,10 +63,15 @@ async def test_each_status_raises_through_the_client(status: int) -> None:
 
 def test_422_field_errors_in_both_body_shapes() -> None:
     """Both error bodies the service sends yield the field errors."""
-    qase_shape = {"status": False, "errorMessage": "Data is invalid.",
-                  "errorFields": [{"field": "title", "error": "Title is required."}]}
-    laravel_shape = {"message": "The given data was invalid.",
-                     "errors": {"code": ["The code must be 2-10 letters.", "taken"]}}
+    qase_shape = {
+        "status": False,
+        "errorMessage": "Data is invalid.",
+        "errorFields": [{"field": "title", "error": "Title is required."}],
+    }
+    laravel_shape = {
+        "message": "The given data was invalid.",
+        "errors": {"code": ["The code must be 2-10 letters.", "taken"]},
+    }
     first = error_for(422, {}, json.dumps(qase_shape).encode())
     second = error_for(422, {}, json.dumps(laravel_shape).encode())
     assert isinstance(first, exc.UnprocessableEntityError)
@@ -97,8 +103,15 @@ def test_429_carries_retry_after() -> None:
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [(None, 60.0), ("5", 5.0), ("2.5", 2.5), ("-3", 0.0), ("soon", 60.0),
-     ("Wed, 21 Oct 2015 07:28:10 GMT", 10.0), ("Wed, 21 Oct 2015 07:27:00 GMT", 0.0)],
+    [
+        (None, 60.0),
+        ("5", 5.0),
+        ("2.5", 2.5),
+        ("-3", 0.0),
+        ("soon", 60.0),
+        ("Wed, 21 Oct 2015 07:28:10 GMT", 10.0),
+        ("Wed, 21 Oct 2015 07:27:00 GMT", 0.0),
+    ],
 )
 def test_retry_after_forms(value: str | None, expected: float) -> None:
     """Delta-seconds, HTTP-dates (relative to now), garbage and absence."""

@@ -17,16 +17,26 @@ def cases_handler(total: int, *, delay: float = 0.0, stats: dict[str, int] | Non
     async def handler(request: httpx.Request) -> httpx.Response:
         limit = int(request.url.params.get("limit", 10))
         offset = int(request.url.params.get("offset", 0))
-        assert 1 <= limit <= 100 and 0 <= offset <= MAX_OFFSET, "outside the service's limits"
+        assert 1 <= limit <= 100, "outside the service's limits"
+        assert 0 <= offset <= MAX_OFFSET, "outside the service's limits"
         stats["in_flight"] = stats.get("in_flight", 0) + 1
         stats["peak"] = max(stats.get("peak", 0), stats["in_flight"])
         stats["requests"] = stats.get("requests", 0) + 1
         await asyncio.sleep(delay)
         stats["in_flight"] -= 1
         ids = range(offset, min(offset + limit, total))
-        return httpx.Response(200, json={"status": True, "result": {
-            "total": total, "filtered": total, "count": len(ids),
-            "entities": [{"id": i, "title": f"case {i}"} for i in ids]}})
+        return httpx.Response(
+            200,
+            json={
+                "status": True,
+                "result": {
+                    "total": total,
+                    "filtered": total,
+                    "count": len(ids),
+                    "entities": [{"id": i, "title": f"case {i}"} for i in ids],
+                },
+            },
+        )
 
     return handler
 
@@ -56,8 +66,9 @@ async def test_iter_stays_inside_the_rate_budget() -> None:
     """Concurrent paging is still paced by the limiter: no more than the budget."""
     stats: dict[str, int] = {}
     handler = cases_handler(600, stats=stats)
-    async with QaseClient("t", transport=httpx.MockTransport(handler),
-                          rate_limit=RateLimit(3, per=0.2)) as qase:
+    async with QaseClient(
+        "t", transport=httpx.MockTransport(handler), rate_limit=RateLimit(3, per=0.2)
+    ) as qase:
         ids = [case.id async for case in qase.cases.iter("DEMO")]
     assert len(ids) == 600
     assert stats["peak"] <= 3
@@ -94,8 +105,12 @@ async def test_offset_ceiling_is_a_clear_error_after_what_can_be_read() -> None:
 
     async def fetch(limit: int, offset: int) -> Page[int]:
         assert offset <= MAX_OFFSET
-        return Page(total=250_000, filtered=250_000, count=limit,
-                    entities=list(range(offset, offset + limit)))
+        return Page(
+            total=250_000,
+            filtered=250_000,
+            count=limit,
+            entities=list(range(offset, offset + limit)),
+        )
 
     with pytest.raises(PaginationLimitError, match="narrow the query"):
         async for _ in paginate(fetch, prefetch=8):

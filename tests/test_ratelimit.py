@@ -25,7 +25,7 @@ from qase_async import Limiter, RateLimit, SlidingWindowLimiter
 )
 def test_rate_limit_refuses_unsafe_parameters(kwargs: dict[str, object]) -> None:
     """A budget that cannot be honoured is refused when it is written, not at run time."""
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="must|cannot"):
         RateLimit(**kwargs)  # type: ignore[arg-type]
 
 
@@ -212,8 +212,9 @@ async def test_memory_stays_flat_over_many_requests() -> None:
     limiter = SlidingWindowLimiter(RateLimit(50, per=0.001))
     for i in range(5000):
         p = await limiter.acquire()
-        limiter.release(p, headers={"X-RateLimit-Limit": "50", "X-RateLimit-Remaining": "49"}
-                        if i % 2 else None)
+        limiter.release(
+            p, headers={"X-RateLimit-Limit": "50", "X-RateLimit-Remaining": "49"} if i % 2 else None
+        )
     assert len(limiter._free) == 50
     assert len(limiter._sends) <= 4 * 50 + 64
     assert len(limiter._foreign) <= 50

@@ -103,8 +103,13 @@ def serve(app: Any) -> Iterator[str]:
     """Serve ``app`` on 127.0.0.1 in a thread; yields the base URL; stops on exit."""
     port = _free_port()
     config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_level="warning", lifespan="off",
-        backlog=2048, timeout_keep_alive=30,
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        lifespan="off",
+        backlog=2048,
+        timeout_keep_alive=30,
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)

@@ -7,8 +7,9 @@ from qase_async.models import Project, TestCase
 
 
 async def typed_usage() -> None:
-    async with QaseClient("t", rate_limit=RateLimit(600, per=60.0),
-                          retry=RetryPolicy(attempts=3)) as qase:
+    async with QaseClient(
+        "t", rate_limit=RateLimit(600, per=60.0), retry=RetryPolicy(attempts=3)
+    ) as qase:
         project: Project = await qase.projects.get("DEMO")
         page: Page[TestCase] = await qase.cases.list("DEMO", limit=100)
         async for case in qase.cases.iter("DEMO"):
