@@ -25,7 +25,7 @@ from qase_async import Limiter, RateLimit, SlidingWindowLimiter
 )
 def test_rate_limit_refuses_unsafe_parameters(kwargs: dict[str, object]) -> None:
     """A budget that cannot be honoured is refused when it is written, not at run time."""
-    with pytest.raises(ValueError, match="must|cannot"):
+    with pytest.raises(ValueError, match=r"must|cannot"):
         RateLimit(**kwargs)  # type: ignore[arg-type]
 
 
