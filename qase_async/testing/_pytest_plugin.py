@@ -3,7 +3,7 @@
 Both are function-scoped: every test gets a fresh, empty fake::
 
     async def test_upload(qase_client, qase_fake):
-        await qase_client.projects.create(title="Demo", code="DEMO")
+        await qase_client.projects.create(ProjectCreate(title="Demo", code="DEMO"))
         assert "DEMO" in qase_fake.state.projects
 
 ``qase_client`` needs pytest-asyncio (or another plugin that runs async fixtures).
