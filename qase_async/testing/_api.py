@@ -969,18 +969,30 @@ def _store_result(ctx: Ctx, code: str, run: JSON, result: JSON) -> str:
 
 
 def _auto_case(ctx: Ctx, code: str, title: str, suite_title: str | None) -> int:
+    state = ctx.state
     suite_id = None
     if suite_title:
-        suite = next(
-            (s for s in ctx.state.suites[code].values() if s["title"] == suite_title), None
-        )
-        if suite is None:
-            suite = _new_suite(ctx, code, {"title": suite_title})
-        suite_id = suite["id"]
-    for case in ctx.state.cases[code].values():
-        if case["title"] == title and case["suite_id"] == suite_id:
-            return int(case["id"])
-    return int(_new_case(ctx, code, {"title": title, "suite_id": suite_id})["id"])
+        suites = state.suites[code]
+        found = state.find("suite", code, suites, _suite_key, suite_title)
+        if found is None:
+            found = _new_suite(ctx, code, {"title": suite_title})["id"]
+            state.remember("suite", code, suites, suite_title, found)
+        suite_id = found
+    cases = state.cases[code]
+    key = (title, suite_id)
+    case_id = state.find("case", code, cases, _case_key, key)
+    if case_id is None:
+        case_id = int(_new_case(ctx, code, {"title": title, "suite_id": suite_id})["id"])
+        state.remember("case", code, cases, key, case_id)
+    return int(case_id)
+
+
+def _suite_key(suite: JSON) -> Any:
+    return suite["title"]
+
+
+def _case_key(case: JSON) -> Any:
+    return (case["title"], case["suite_id"])
 
 
 def _v1_case_id(ctx: Ctx, code: str, body: JSON, field: str) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from typing import Any
 
 import attrs
@@ -61,6 +62,11 @@ class FakeState:
     idempotency: defaultdict[tuple[str, int], dict[str, list[str]]] = attrs.field(
         factory=lambda: defaultdict(dict)
     )
+    # (kind, code) -> (lookup key -> id, table size when built): finds auto-created
+    # suites and cases by title without a scan per result.
+    _title_index: dict[tuple[str, str], tuple[dict[Any, int], int]] = attrs.field(
+        factory=dict, repr=False, alias="_title_index"
+    )
     _counters: defaultdict[str, int] = attrs.field(
         factory=lambda: defaultdict(int), alias="_counters"
     )
@@ -93,3 +99,34 @@ class FakeState:
             store.pop(code, None)
         for key in [k for k in self.idempotency if k[0] == code]:
             del self.idempotency[key]
+
+    def find(
+        self, kind: str, code: str, table: dict[int, JSON], key_of: Callable[[JSON], Any], key: Any
+    ) -> int | None:
+        """The id of the entity of ``table`` whose ``key_of`` is ``key``, or None.
+
+        The index is rebuilt when the table changed size or a hit went stale (an entity
+        renamed or deleted), so lookups stay O(1) while results stream in.
+        """
+        for attempt in range(2):
+            entry = self._title_index.get((kind, code))
+            if entry is None or entry[1] != len(table) or attempt:
+                index: dict[Any, int] = {}
+                for entity_id, entity in table.items():
+                    index.setdefault(key_of(entity), entity_id)
+                entry = (index, len(table))
+                self._title_index[(kind, code)] = entry
+            eid = entry[0].get(key)
+            if eid is None:
+                return None
+            item = table.get(eid)
+            if item is not None and key_of(item) == key:
+                return eid
+        return None
+
+    def remember(self, kind: str, code: str, table: dict[int, JSON], key: Any, eid: int) -> None:
+        """Add a just-created entity to the index of :meth:`find`."""
+        entry = self._title_index.get((kind, code))
+        if entry is not None and entry[1] == len(table) - 1:
+            entry[0].setdefault(key, eid)
+            self._title_index[(kind, code)] = (entry[0], len(table))
