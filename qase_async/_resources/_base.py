@@ -62,8 +62,13 @@ class Resource:
         return f"<{type(self).__name__}>"
 
     async def _get(
-        self, path: str, into: Any, *, params: Mapping[str, Any] | None = None, version: int = 1
-    ) -> Any:
+        self,
+        path: str,
+        into: type[T],
+        *,
+        params: Mapping[str, Any] | None = None,
+        version: int = 1,
+    ) -> T:
         return structure(await self._t.request("GET", path, params=params, version=version), into)
 
     async def _send(
@@ -101,7 +106,7 @@ class Resource:
         version: int = 1,
     ) -> Page[T]:
         query = {**params, "limit": limit, "offset": offset}
-        return await self._get(path, Page[item], params=query, version=version)  # type: ignore[valid-type,no-any-return]
+        return await self._get(path, Page[item], params=query, version=version)  # type: ignore[valid-type]
 
     def _iter(
         self,

@@ -107,7 +107,7 @@ class Attachments(Resource):
 
     async def get(self, hash: str) -> AttachmentDetails:
         """One attachment by hash."""
-        return await self._get(f"/attachment/{seg(hash)}", AttachmentDetails)  # type: ignore[no-any-return]
+        return await self._get(f"/attachment/{seg(hash)}", AttachmentDetails)
 
     async def delete(self, hash: str) -> None:
         """Delete an attachment."""

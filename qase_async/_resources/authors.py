@@ -32,4 +32,4 @@ class Authors(Resource):
 
     async def get(self, author_id: int | str) -> Author:
         """One author (the path takes the id as a string)."""
-        return await self._get(f"/author/{seg(author_id)}", Author)  # type: ignore[no-any-return]
+        return await self._get(f"/author/{seg(author_id)}", Author)

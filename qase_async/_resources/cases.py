@@ -121,7 +121,7 @@ class Cases(Resource):
     ) -> TestCase:
         """One case."""
         params = wire_params({"include": "external_issues" if include_external_issues else None})
-        return await self._get(f"/case/{seg(code)}/{int(case_id)}", TestCase, params=params)  # type: ignore[no-any-return]
+        return await self._get(f"/case/{seg(code)}/{int(case_id)}", TestCase, params=params)
 
     async def create(self, code: str, case: TestCaseCreate) -> int:
         """Create a case; returns its id."""

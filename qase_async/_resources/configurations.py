@@ -16,7 +16,7 @@ class Configurations(Resource):
 
     async def list(self, code: str) -> Page[ConfigurationGroup]:
         """Every configuration group of the project, with its configurations."""
-        return await self._get(f"/configuration/{seg(code)}", Page[ConfigurationGroup])  # type: ignore[no-any-return]
+        return await self._get(f"/configuration/{seg(code)}", Page[ConfigurationGroup])
 
     async def create(self, code: str, configuration: ConfigurationCreate) -> int:
         """Add a configuration to a group; returns its id."""

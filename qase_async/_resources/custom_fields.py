@@ -41,7 +41,7 @@ class CustomFields(Resource):
 
     async def get(self, field_id: int) -> CustomField:
         """One custom field."""
-        return await self._get(f"/custom_field/{int(field_id)}", CustomField)  # type: ignore[no-any-return]
+        return await self._get(f"/custom_field/{int(field_id)}", CustomField)
 
     async def create(self, field: CustomFieldCreate) -> int:
         """Create a custom field; returns its id."""
@@ -81,4 +81,4 @@ class CustomFieldsV2(Resource):
 
     async def get(self, field_id: int) -> CustomFieldV2:
         """One custom field."""
-        return await self._get(f"/custom_field/{int(field_id)}", CustomFieldV2, version=2)  # type: ignore[no-any-return]
+        return await self._get(f"/custom_field/{int(field_id)}", CustomFieldV2, version=2)

@@ -39,7 +39,7 @@ class Defects(Resource):
 
     async def get(self, code: str, defect_id: int) -> Defect:
         """One defect."""
-        return await self._get(f"/defect/{seg(code)}/{int(defect_id)}", Defect)  # type: ignore[no-any-return]
+        return await self._get(f"/defect/{seg(code)}/{int(defect_id)}", Defect)
 
     async def create(self, code: str, defect: DefectCreate) -> int:
         """Create a defect; returns its id."""

@@ -36,7 +36,7 @@ class Environments(Resource):
 
     async def get(self, code: str, environment_id: int) -> Environment:
         """One environment."""
-        return await self._get(f"/environment/{seg(code)}/{int(environment_id)}", Environment)  # type: ignore[no-any-return]
+        return await self._get(f"/environment/{seg(code)}/{int(environment_id)}", Environment)
 
     async def create(self, code: str, environment: EnvironmentCreate) -> int:
         """Create an environment; returns its id."""

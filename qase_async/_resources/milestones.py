@@ -32,7 +32,7 @@ class Milestones(Resource):
 
     async def get(self, code: str, milestone_id: int) -> Milestone:
         """One milestone."""
-        return await self._get(f"/milestone/{seg(code)}/{int(milestone_id)}", Milestone)  # type: ignore[no-any-return]
+        return await self._get(f"/milestone/{seg(code)}/{int(milestone_id)}", Milestone)
 
     async def create(self, code: str, milestone: MilestoneCreate) -> int:
         """Create a milestone; returns its id (``due_date`` is sent as Unix seconds)."""

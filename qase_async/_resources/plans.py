@@ -24,7 +24,7 @@ class Plans(Resource):
 
     async def get(self, code: str, plan_id: int) -> PlanDetailed:
         """One plan, with its cases."""
-        return await self._get(f"/plan/{seg(code)}/{int(plan_id)}", PlanDetailed)  # type: ignore[no-any-return]
+        return await self._get(f"/plan/{seg(code)}/{int(plan_id)}", PlanDetailed)
 
     async def create(self, code: str, plan: PlanCreate) -> int:
         """Create a plan; returns its id."""

@@ -22,7 +22,7 @@ class Projects(Resource):
 
     async def get(self, code: str) -> Project:
         """The project with this code."""
-        return await self._get(f"/project/{seg(code)}", Project)  # type: ignore[no-any-return]
+        return await self._get(f"/project/{seg(code)}", Project)
 
     async def create(self, project: ProjectCreate) -> str:
         """Create a project; returns its code."""

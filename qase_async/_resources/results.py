@@ -97,7 +97,7 @@ class Results(Resource):
 
     async def get(self, code: str, hash: str) -> Result:
         """One result by its hash."""
-        return await self._get(f"/result/{seg(code)}/{seg(hash)}", Result)  # type: ignore[no-any-return]
+        return await self._get(f"/result/{seg(code)}/{seg(hash)}", Result)
 
     async def create(self, code: str, run_id: int, result: ResultCreate) -> str:
         """Add one result to a run; returns its hash. Not retried once possibly sent."""

@@ -83,7 +83,7 @@ class Reviews(Resource):
 
     async def get(self, code: str, review_id: int) -> ReviewDetailed:
         """One review, with the case it proposes."""
-        return await self._get(f"/review/{seg(code)}/{int(review_id)}", ReviewDetailed)  # type: ignore[no-any-return]
+        return await self._get(f"/review/{seg(code)}/{int(review_id)}", ReviewDetailed)
 
     async def create(self, code: str, review: ReviewCreate) -> int:
         """Open a review; returns its id."""

@@ -85,7 +85,7 @@ class Runs(Resource):
     async def get(self, code: str, run_id: int, *, include_cases: bool = False) -> Run:
         """One run."""
         params = wire_params({"include": "cases" if include_cases else None})
-        return await self._get(f"/run/{seg(code)}/{int(run_id)}", Run, params=params)  # type: ignore[no-any-return]
+        return await self._get(f"/run/{seg(code)}/{int(run_id)}", Run, params=params)
 
     async def create(self, code: str, run: RunCreate) -> int:
         """Create a run; returns its id."""

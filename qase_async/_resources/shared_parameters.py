@@ -59,7 +59,7 @@ class SharedParameters(Resource):
 
     async def get(self, parameter_id: str) -> SharedParameter:
         """One shared parameter."""
-        return await self._get(f"/shared_parameter/{seg(parameter_id)}", SharedParameter)  # type: ignore[no-any-return]
+        return await self._get(f"/shared_parameter/{seg(parameter_id)}", SharedParameter)
 
     async def create(self, parameter: SharedParameterCreate) -> str:
         """Create a shared parameter; returns its UUID."""

@@ -32,7 +32,7 @@ class SharedSteps(Resource):
 
     async def get(self, code: str, hash: str) -> SharedStep:
         """One shared step."""
-        return await self._get(f"/shared_step/{seg(code)}/{seg(hash)}", SharedStep)  # type: ignore[no-any-return]
+        return await self._get(f"/shared_step/{seg(code)}/{seg(hash)}", SharedStep)
 
     async def create(self, code: str, step: SharedStepCreate) -> str:
         """Create a shared step; returns its hash."""

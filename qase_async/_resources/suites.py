@@ -32,7 +32,7 @@ class Suites(Resource):
 
     async def get(self, code: str, suite_id: int) -> Suite:
         """One suite."""
-        return await self._get(f"/suite/{seg(code)}/{int(suite_id)}", Suite)  # type: ignore[no-any-return]
+        return await self._get(f"/suite/{seg(code)}/{int(suite_id)}", Suite)
 
     async def create(self, code: str, suite: SuiteCreate) -> int:
         """Create a suite; returns its id."""

@@ -11,4 +11,4 @@ class SystemFields(Resource):
 
     async def list(self) -> list[SystemField]:
         """Every system field with its options (one request, not paged)."""
-        return await self._get("/system_field", list[SystemField])  # type: ignore[no-any-return]
+        return await self._get("/system_field", list[SystemField])

@@ -22,4 +22,4 @@ class Users(Resource):
 
     async def get(self, user_id: int) -> User:
         """One user."""
-        return await self._get(f"/user/{int(user_id)}", User)  # type: ignore[no-any-return]
+        return await self._get(f"/user/{int(user_id)}", User)
