@@ -7,9 +7,12 @@ look on the wire lives here.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import operator
 from collections.abc import Callable, Mapping
 from functools import cache
-from typing import Any, Final, TypeVar, get_origin
+from types import NoneType, UnionType
+from typing import Any, Final, TypeVar, Union, get_args, get_origin
 
 import attrs
 import cattrs
@@ -66,6 +69,75 @@ def parse_datetime(value: Any) -> dt.datetime:
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=dt.UTC)
 
 
+_SCALARS: Final = (int, str, float, bool)
+
+
+def _is_optional(cls: Any) -> bool:
+    args = get_args(cls)
+    return get_origin(cls) in (Union, UnionType) and len(args) == 2 and NoneType in args
+
+
+def _optional_hook(conv: cattrs.Converter, cls: Any) -> Callable[[Any, Any], Any]:
+    # Nearly every response field is ``X | None``; cattrs' own hook looks up the hook of
+    # ``X`` again for every value. Resolve it once, and let exact scalars through as is.
+    inner = next(arg for arg in get_args(cls) if arg is not NoneType)
+    inner_hook = conv.get_structure_hook(inner)
+    if inner in _SCALARS:
+
+        def scalar(value: Any, _: Any) -> Any:
+            if value is None or value.__class__ is inner:
+                return value
+            return inner_hook(value, inner)
+
+        return scalar
+
+    def optional(value: Any, _: Any) -> Any:
+        return None if value is None else inner_hook(value, inner)
+
+    return optional
+
+
+def _is_scalar_list(cls: Any) -> bool:
+    return get_origin(cls) is list and get_args(cls)[:1] in ((int,), (str,), (float,))
+
+
+def _scalar_list_hook(conv: cattrs.Converter, cls: Any) -> Callable[[Any, Any], Any]:
+    # Id lists (run cases, configurations): keep the decoded list when it is already right.
+    item = get_args(cls)[0]
+    item_hook = conv.get_structure_hook(item)
+
+    def hook(value: Any, _: Any) -> Any:
+        if value.__class__ is list and all(v.__class__ is item for v in value):
+            return value
+        if isinstance(value, str | bytes | Mapping):
+            raise TypeError(f"expected a list, got {type(value).__name__}")
+        return [item_hook(v, item) for v in value]
+
+    return hook
+
+
+def _is_model_list(cls: Any) -> bool:
+    if get_origin(cls) is not list:
+        return False
+    args = get_args(cls)
+    return len(args) == 1 and _is_attrs(args[0])
+
+
+def _model_list_hook(conv: cattrs.Converter, cls: Any) -> Callable[[Any, Any], Any]:
+    item = get_args(cls)[0]
+    # A model that is still being generated (steps within steps) is looked up when used.
+    item_hook = conv.structure if item in _building else conv.get_structure_hook(item)
+
+    def hook(value: Any, _: Any) -> Any:
+        if value.__class__ is not list:
+            if isinstance(value, str | bytes | Mapping):
+                raise TypeError(f"expected a list, got {type(value).__name__}")
+            value = list(value)
+        return [item_hook(v, item) for v in value]
+
+    return hook
+
+
 def _is_dict(cls: Any) -> bool:
     origin: Any = get_origin(cls)
     return origin is dict
@@ -86,6 +158,94 @@ def _renames(cls: Any) -> dict[str, Any]:
     }
 
 
+def _substitute(tp: Any, params: Mapping[Any, Any]) -> Any:
+    """``tp`` with a generic model's type variables replaced: ``list[T]`` -> ``list[Case]``."""
+    if not params:
+        return tp
+    if isinstance(tp, TypeVar):
+        return params.get(tp, tp)
+    args = get_args(tp)
+    if not args:
+        return tp
+    new = tuple(_substitute(a, params) for a in args)
+    origin = get_origin(tp)
+    if origin in (Union, UnionType):
+        return functools.reduce(operator.or_, new)
+    return origin[new if len(new) > 1 else new[0]]
+
+
+_building: set[Any] = set()
+
+
+def _fast_structure_fn(
+    conv: cattrs.Converter, cls: Any, renames: Mapping[str, str]
+) -> Callable[[Any, Any], Any]:
+    """A structure function for an attrs model, generated as plain Python.
+
+    cattrs' own calls a hook for every field. Nearly every response field is an optional
+    scalar that arrives with the right type, so this one only checks the value's class
+    inline and calls the hook (the same cattrs hook) for anything else. Semantics are
+    cattrs' tolerant ones: missing or null optional fields are None, unknown keys are
+    ignored, a value of another scalar type goes through the scalar's hook.
+    """
+    model = get_origin(cls) or cls
+    attrs.resolve_types(model)
+    params = dict(zip(getattr(model, "__parameters__", ()), get_args(cls), strict=False))
+    ns: dict[str, Any] = {"__cl": model, "TypeError": TypeError}
+    lines = [
+        "def structure(o, _):",
+        "    if o.__class__ is not dict:",
+        "        raise TypeError(f'expected an object, got {type(o).__name__}')",
+        "    g = o.get",
+        "    kw = {}",
+    ]
+    args: list[str] = []
+    _building.add(cls)
+    try:
+        for i, field in enumerate(attrs.fields(model)):
+            key = renames.get(field.name, field.name)
+            tp = _substitute(field.type, params)
+            optional = _is_optional(tp)
+            inner = next(a for a in get_args(tp) if a is not NoneType) if optional else tp
+            value = f"v{i}"
+            if field.default is attrs.NOTHING:
+                lines.append(f"    {value} = o[{key!r}]")
+            elif field.default is None:
+                lines.append(f"    {value} = g({key!r})")
+            else:
+                lines.append(f"    if {key!r} in o:")
+                lines.append(f"        kw[{field.alias!r}] = {value} = o[{key!r}]")
+            in_kw = field.default not in (None, attrs.NOTHING)
+            indent = "        " if in_kw else "    "
+            nullable = optional or field.default is None
+            not_null = f"{value} is not None and " if nullable else ""
+            convert: str | None = None
+            if inner in _SCALARS:
+                ns[f"t{i}"], ns[f"h{i}"] = inner, conv.get_structure_hook(inner)
+                convert = (
+                    f"if {not_null}{value}.__class__ is not t{i}: {value} = h{i}({value}, t{i})"
+                )
+            elif inner is not Any:
+                # A model still being generated (steps within steps) is looked up when used.
+                hook = conv.structure if inner in _building else conv.get_structure_hook(inner)
+                ns[f"t{i}"], ns[f"h{i}"] = inner, hook
+                when = f"if {value} is not None: " if nullable else ""
+                convert = f"{when}{value} = h{i}({value}, t{i})"
+            if convert:
+                lines.append(f"{indent}{convert}")
+            if not in_kw:
+                args.append(f"{field.alias}={value}")
+            elif convert:
+                lines.append(f"{indent}kw[{field.alias!r}] = {value}")
+    finally:
+        _building.discard(cls)
+    lines.append(f"    return __cl({', '.join([*args, '**kw'])})")
+    source = "\n".join(lines)
+    exec(compile(source, f"<qase_async structure {model.__qualname__}>", "exec"), ns)
+    fn: Callable[[Any, Any], Any] = ns["structure"]
+    return fn
+
+
 def _is_attrs(cls: Any) -> bool:
     return attrs.has(get_origin(cls) or cls)
 
@@ -101,15 +261,23 @@ def make_converter(*, strict: bool = False, detailed: bool = False) -> cattrs.Co
         forbid_extra_keys=strict, detailed_validation=detailed, omit_if_default=True
     )
     configure_union_passthrough(int | str | float | bool | None, conv)
+    conv.register_structure_hook_factory(_is_optional, lambda t: _optional_hook(conv, t))
+    conv.register_structure_hook_factory(_is_scalar_list, lambda t: _scalar_list_hook(conv, t))
+    if not (strict or detailed):
+        # The detailed converter keeps cattrs' list hook, which notes the failing index.
+        conv.register_structure_hook_factory(_is_model_list, lambda t: _model_list_hook(conv, t))
     conv.register_structure_hook(dt.datetime, lambda v, _: parse_datetime(v))
     conv.register_unstructure_hook(dt.datetime, lambda v: v.isoformat())
 
     def structure_factory(cls: Any) -> Callable[[Any, Any], Any]:
+        renames = _renames(cls)
+        if not (strict or detailed):
+            return _fast_structure_fn(conv, cls, {k: o.rename for k, o in renames.items()})
         fields_fn = make_dict_structure_fn(
             cls,
             conv,
             _cattrs_forbid_extra_keys=strict,
-            **_renames(cls),
+            **renames,
         )
 
         def hook(value: Any, _: Any) -> Any:

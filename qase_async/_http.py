@@ -22,6 +22,12 @@ from ._ratelimit import Limiter, Permit
 
 T = TypeVar("T")
 
+json_loads: Callable[[bytes], Any]
+try:  # the ``speedups`` extra: a compiled JSON parser, 3-5x faster on big pages
+    from orjson import loads as json_loads
+except ImportError:  # pragma: no cover - depends on the environment
+    json_loads = json.loads
+
 logger: Final = logging.getLogger("qase_async")
 
 DEFAULT_BASE_URL: Final = "https://api.qase.io"
@@ -325,7 +331,7 @@ def _transport_error(error: Exception, method: str, url: str) -> exc.TransportEr
 def _parse_json(response: httpx.Response, method: str, url: str) -> Any:
     content = response.content
     try:
-        return json.loads(content)
+        return json_loads(content)
     except ValueError as error:
         if not content.strip():
             return None
