@@ -137,9 +137,6 @@ class QaseClient:
             transport=transport,
             timeout=request_timeout or DEFAULT_TIMEOUT,
             headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
-            # A burst that the limiter lets through together comes back together: keep
-            # its connections for the next burst instead of opening most of them again.
-            limits=httpx.Limits(max_connections=100, max_keepalive_connections=100),
         )
         if limiter is None:
             # QASE_RATE_LIMIT_REDIS_URL shares the budget between processes; redis-py is

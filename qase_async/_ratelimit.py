@@ -140,10 +140,13 @@ class SlidingWindowLimiter:
         self._in_flight = 0
         self._debt = 0  # slots to retire on release after the limit shrank
         self._cooldown_until = 0.0
-        # Our recent send times (sorted), to tell our own traffic from someone else's.
+        # Our recent send and response times (each sorted, as both only grow) and how many
+        # older ones were dropped: enough to tell our own traffic from someone else's.
         self._sends: list[float] = []
+        self._sends_dropped = 0
+        self._done: list[float] = []
+        self._done_dropped = 0
         self._foreign: list[float] = []  # expiry of each slot reserved for others' traffic
-        self._slowest = 0.0  # a decaying maximum of round-trip times
         self._lock = asyncio.Lock()
         self._changed = asyncio.Event()
         self._pacer = (
@@ -175,7 +178,7 @@ class SlidingWindowLimiter:
                         if wait <= 0:
                             heapq.heappop(self._free)
                             self._in_flight += 1
-                            self._record_send(now)
+                            self._record(self._sends, now)
                             return Permit(sent_at=now, waited=now - start)
                     else:
                         wait = None  # every slot is in flight: wait for a release
@@ -197,9 +200,14 @@ class SlidingWindowLimiter:
         else:
             heapq.heappush(self._free, now + self._per + SAFETY_MARGIN if sent else now)
         if sent:
-            self._slowest = max(now - permit.sent_at, self._slowest * 0.99)
+            self._record(self._done, now)
             if headers is not None:
                 self._observe(headers, permit, now)
+        else:
+            # It never left: forget its send so it is not taken for one the server counted.
+            index = bisect.bisect_left(self._sends, permit.sent_at)
+            if index < len(self._sends) and self._sends[index] == permit.sent_at:
+                del self._sends[index]
         self._changed.set()
 
     def pause(self, seconds: float) -> None:
@@ -212,10 +220,16 @@ class SlidingWindowLimiter:
     async def aclose(self) -> None:
         """Nothing to release for a local limiter."""
 
-    def _record_send(self, now: float) -> None:
-        self._sends.append(now)
-        if len(self._sends) > 4 * self._limit + 64:
-            del self._sends[: len(self._sends) // 2]
+    def _record(self, times: list[float], now: float) -> None:
+        times.append(now)
+        if len(times) > 4 * self._limit + 64 and times[0] < now - 4 * self._per:
+            # Keep 4 windows: enough for any request that is not absurdly slow.
+            drop = bisect.bisect_left(times, now - 4 * self._per)
+            del times[:drop]
+            if times is self._sends:
+                self._sends_dropped += drop
+            else:
+                self._done_dropped += drop
 
     def _observe(self, headers: Mapping[str, str], permit: Permit, now: float) -> None:
         server_limit = _header_int(headers, "x-ratelimit-limit")
@@ -249,23 +263,27 @@ class SlidingWindowLimiter:
         """Keep slots idle for budget someone else spent, as the server reports it.
 
         The server counted ``used = server_limit - remaining`` requests when this one
-        arrived: ours sent before it (still in the window), itself, maybe some of the
-        ``k`` we sent while it was in flight, and others'. Only when others' share is
-        certain even if all ``k`` were counted do we act (so our own traffic never
-        reserves anything); then we assume none of the ``k`` were counted, so the estimate
-        of others' use is on the safe side. Others' requests leave the server's window
-        by ``now + per`` at the latest.
+        arrived (at some time ``t`` between its send ``s`` and now). Any request of ours it
+        counted was sent before now and answered after ``t - per >= s - per``. So ours
+        number at most those sent so far less those answered by ``s - per``; used beyond
+        that is certainly someone else's, and only then do we act (our own traffic, however
+        concurrent or queued, never reserves anything). The amount reserved assumes that
+        none of ours sent after this one was counted, the safe side; others' requests leave
+        the server's window by ``now + per`` at the latest.
         """
+        horizon = permit.sent_at - self._per
+        if self._done and horizon < self._done[0] and self._done_dropped:
+            return  # this request took longer than our memory: no judgement possible
+        answered = self._done_dropped + bisect.bisect_right(self._done, horizon)
+        ours_at_most = self._sends_dropped + len(self._sends) - answered
+        ours_until_this = (
+            self._sends_dropped + bisect.bisect_right(self._sends, permit.sent_at) - answered
+        )
         used = server_limit - remaining
-        sends = self._sends
-        first = bisect.bisect_right(sends, permit.sent_at - self._per - self._slowest)
-        mine = bisect.bisect_left(sends, permit.sent_at)
-        before = mine - first
-        after = len(sends) - mine - 1  # sent at or after this one, itself excluded
         share_gap = server_limit - self._limit  # others may use what is not our share
-        if used - before - 1 - after <= share_gap:
+        if used - ours_at_most <= share_gap:
             return
-        others = used - before - 1 - share_gap
+        others = used - ours_until_this - share_gap
         self._foreign = [t for t in self._foreign if t > now]
         needed = min(others - len(self._foreign), len(self._free))
         if needed <= 0:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import time
 
+import httpx
 import pytest
 
 from qase_async import QaseClient, RateLimit
@@ -85,4 +86,26 @@ async def test_server_limit_is_adopted() -> None:
             start = time.monotonic()
             await asyncio.gather(*(qase.projects.get("DEMO") for _ in range(2 * N - 1)))
             assert time.monotonic() - start < W, "the adopted budget fits in one window"
+    assert app.rejected == 0
+
+
+async def test_requests_queued_for_a_connection_waste_no_window() -> None:
+    """A small connection pool makes our own requests arrive late and bunched.
+
+    The server's X-RateLimit-Remaining then counts requests we sent long before; none of
+    that may be taken for someone else's spending (which would idle slots for a window).
+    """
+    app = WindowServer(N, W, latency=0.01)
+    limits = httpx.Limits(max_connections=4, max_keepalive_connections=4)
+    with serve(app) as base_url:
+        async with (
+            httpx.AsyncClient(limits=limits, timeout=30) as http,
+            QaseClient(
+                "t", base_url=base_url, rate_limit=RateLimit(N, per=W), http_client=http
+            ) as qase,
+        ):
+            await asyncio.wait_for(
+                asyncio.gather(*(qase.projects.get("DEMO") for _ in range(3 * N))), 30
+            )
+            assert qase.limiter._foreign == []  # type: ignore[attr-defined]
     assert app.rejected == 0

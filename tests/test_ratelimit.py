@@ -218,3 +218,11 @@ async def test_memory_stays_flat_over_many_requests() -> None:
     assert len(limiter._free) == 50
     assert len(limiter._sends) <= 4 * 50 + 64
     assert len(limiter._foreign) <= 50
+
+
+async def test_a_request_that_never_left_is_not_counted_as_ours() -> None:
+    """A connection failure leaves no trace in what we believe the server counted."""
+    limiter = SlidingWindowLimiter(RateLimit(5, per=10))
+    permit = await limiter.acquire()
+    limiter.release(permit, sent=False)
+    assert limiter._sends == []
