@@ -123,6 +123,8 @@ async def worker(
             await asyncio.gather(*(one() for _ in range(count)))
             end = time.time()
     finally:
+        if limiter is not None:
+            await limiter.aclose()  # pending releases reach Redis before its client closes
         await http.aclose()
         await rclient.aclose()
     return {"end": end, "retries": sum(1 for r in retries if r.reason == "429")}

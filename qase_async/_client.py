@@ -65,7 +65,8 @@ class QaseClient:
             ``allow_insecure_http`` is set.
         rate_limit: The request budget (default: 600 per 60 s, adopting the service's
             ``X-RateLimit-Limit``). Ignored when ``limiter`` is given.
-        limiter: Any :class:`~qase_async.Limiter`, e.g. one shared between processes.
+        limiter: Any :class:`~qase_async.Limiter`, e.g. one shared between processes; the
+            client does not close a limiter it was given.
             Without it, ``QASE_RATE_LIMIT_REDIS_URL`` selects a
             :class:`~qase_async.redis.RedisLimiter` (the ``redis`` extra).
         timeout: Seconds (or an ``httpx.Timeout``) for each request; ``None`` leaves an
@@ -138,6 +139,7 @@ class QaseClient:
             timeout=request_timeout or DEFAULT_TIMEOUT,
             headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
         )
+        self._owns_limiter = limiter is None
         if limiter is None:
             # QASE_RATE_LIMIT_REDIS_URL shares the budget between processes; redis-py is
             # imported only when it is set.
@@ -197,12 +199,18 @@ class QaseClient:
         await self.aclose()
 
     async def aclose(self) -> None:
-        """Close the HTTP client (unless it was injected) and the limiter; safe to repeat."""
+        """Close what the client made itself (not an injected HTTP client or limiter).
+
+        Calls made afterwards, or still waiting for the rate limit, raise
+        :class:`~qase_async.ClientClosedError`. Safe to call more than once.
+        """
         if self._closed:
             return
         self._closed = True
+        self._transport.closed = True
         try:
-            await self.limiter.aclose()
+            if self._owns_limiter:
+                await self.limiter.aclose()
         finally:
             if self._owns_http:
                 await self._http.aclose()

@@ -201,6 +201,7 @@ class Transport:
         self._timeout = timeout
         self._rng = rng or random.Random()
         self.stats = ClientStats()
+        self.closed = False
 
     async def request(
         self,
@@ -292,7 +293,12 @@ class Transport:
                 files=files,
                 timeout=self._timeout if self._timeout is not None else httpx.USE_CLIENT_DEFAULT,
             )
+            if self.closed:
+                raise exc.ClientClosedError(f"the client is closed ({method} {url} not sent)")
             permit = await self.stats.acquire(self.limiter)
+            if self.closed:
+                self.limiter.release(permit, sent=False)
+                raise exc.ClientClosedError(f"the client is closed ({method} {url} not sent)")
             headers: httpx.Headers | None = None
             sent = True
             try:

@@ -15,15 +15,19 @@ from __future__ import annotations
 
 import asyncio
 import bisect
+import contextlib
 import heapq
 import math
 import time
+from collections import deque
 from collections.abc import Callable, Mapping
 from typing import Any, Final, Protocol, runtime_checkable
 
 import attrs
 import httpx
 from aiolimiter import AsyncLimiter
+
+from .exceptions import ClientClosedError
 
 __all__ = ["Limiter", "Permit", "RateLimit", "SlidingWindowLimiter"]
 
@@ -147,8 +151,10 @@ class SlidingWindowLimiter:
         self._done: list[float] = []
         self._done_dropped = 0
         self._foreign: list[float] = []  # expiry of each slot reserved for others' traffic
-        self._lock = asyncio.Lock()
-        self._changed = asyncio.Event()
+        # Callers waiting for a slot, first come first served; each gets its permit
+        # through its future, so every slot that comes due is granted in one go.
+        self._waiters: deque[tuple[asyncio.Future[Permit], float]] = deque()
+        self._timer: asyncio.TimerHandle | None = None
         self._pacer = (
             AsyncLimiter(rate_limit.burst, rate_limit.burst * rate_limit.per / rate_limit.requests)
             if rate_limit.burst is not None
@@ -168,26 +174,55 @@ class SlidingWindowLimiter:
         start = self._clock()
         if self._pacer is not None:
             await self._pacer.acquire()
-        async with self._lock:
-            while True:
-                now = self._clock()
-                wait: float | None = self._cooldown_until - now
-                if wait is not None and wait <= 0:
-                    if self._free:
-                        wait = self._free[0] - now
-                        if wait <= 0:
-                            heapq.heappop(self._free)
-                            self._in_flight += 1
-                            self._record(self._sends, now)
-                            return Permit(sent_at=now, waited=now - start)
-                    else:
-                        wait = None  # every slot is in flight: wait for a release
-                self._changed.clear()
-                try:
-                    async with asyncio.timeout(wait):
-                        await self._changed.wait()
-                except TimeoutError:
-                    pass
+        now = self._clock()
+        if not self._waiters and self._due(now):
+            return self._take(now, start)
+        waiter: asyncio.Future[Permit] = asyncio.get_running_loop().create_future()
+        self._waiters.append((waiter, start))
+        self._dispatch()
+        try:
+            return await waiter
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled():
+                # Granted, but the caller is gone before sending: the slot is free at once.
+                self.release(waiter.result(), sent=False)
+            else:
+                with contextlib.suppress(ValueError):
+                    self._waiters.remove((waiter, start))
+            raise
+
+    def _due(self, now: float) -> bool:
+        return now >= self._cooldown_until and bool(self._free) and self._free[0] <= now
+
+    def _take(self, now: float, start: float) -> Permit:
+        heapq.heappop(self._free)
+        self._in_flight += 1
+        self._record(self._sends, now)
+        return Permit(sent_at=now, waited=now - start)
+
+    def _dispatch(self) -> None:
+        """Grant every slot that is due to the waiters in order; wake up when the next is."""
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        now = self._clock()
+        waiters = self._waiters
+        while waiters:
+            waiter, start = waiters[0]
+            if waiter.done():  # cancelled while waiting
+                waiters.popleft()
+                continue
+            if not self._due(now):
+                if now < self._cooldown_until:
+                    wake = self._cooldown_until
+                elif self._free:
+                    wake = self._free[0]
+                else:
+                    return  # every slot is in flight: a release dispatches again
+                self._timer = waiter.get_loop().call_later(wake - now, self._dispatch)
+                return
+            waiters.popleft()
+            waiter.set_result(self._take(now, start))
 
     def release(
         self, permit: Permit, *, headers: Mapping[str, str] | None = None, sent: bool = True
@@ -208,17 +243,26 @@ class SlidingWindowLimiter:
             index = bisect.bisect_left(self._sends, permit.sent_at)
             if index < len(self._sends) and self._sends[index] == permit.sent_at:
                 del self._sends[index]
-        self._changed.set()
+        if self._waiters:
+            self._dispatch()
 
     def pause(self, seconds: float) -> None:
         """Grant no permit for ``seconds`` (extends, never shortens, a running pause)."""
         until = self._clock() + max(0.0, seconds)
         if until > self._cooldown_until:
             self._cooldown_until = until
-            self._changed.set()
+            if self._waiters:
+                self._dispatch()
 
     async def aclose(self) -> None:
-        """Nothing to release for a local limiter."""
+        """Stop the wake-up timer; callers still waiting get :class:`ClientClosedError`."""
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        while self._waiters:
+            waiter, _ = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_exception(ClientClosedError("closed while waiting for the rate limit"))
 
     def _record(self, times: list[float], now: float) -> None:
         times.append(now)

@@ -5,6 +5,7 @@ cattrs exceptions never escape raw (they are kept as ``__cause__``)::
 
     QaseError
     ├── ConfigurationError            bad client arguments (no token, plain http://, ...)
+    ├── ClientClosedError             a call on (or waiting in) a client that was closed
     ├── TransportError                the request did not get an HTTP answer
     │   └── TimeoutError              ... because a timeout expired
     ├── DecodeError                   a body did not match the expected model (names the field path)
@@ -37,6 +38,7 @@ __all__ = [
     "APIError",
     "AuthenticationError",
     "BadRequestError",
+    "ClientClosedError",
     "ClientError",
     "ConfigurationError",
     "DecodeError",
@@ -64,6 +66,10 @@ class QaseError(Exception):
 
 class ConfigurationError(QaseError, ValueError):
     """The client was given arguments it cannot work with."""
+
+
+class ClientClosedError(QaseError):
+    """The client was closed before (or while) the call could be sent."""
 
 
 class TransportError(QaseError):

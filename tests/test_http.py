@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from qase_async import (
+    ClientClosedError,
     ConfigurationError,
     NotFoundError,
     QaseClient,
@@ -20,6 +21,7 @@ from qase_async import (
     RetryEvent,
     RetryPolicy,
     ServiceUnavailableError,
+    SlidingWindowLimiter,
     TimeoutError,
     TransportError,
 )
@@ -434,3 +436,34 @@ async def test_stats_count_requests_retries_429s_and_waits() -> None:
         assert (stats.requests, stats.retries, stats.rate_limited) == (3, 2, 1)
         assert 0.2 - 0.02 <= stats.rate_limit_wait < 2
         assert "requests=3" in repr(stats)
+
+
+async def test_calls_on_a_closed_client_raise_a_clear_error() -> None:
+    """After aclose(), a call raises ClientClosedError instead of an httpx RuntimeError."""
+    qase = client(lambda r: httpx.Response(200, json=PROJECT))
+    await qase.aclose()
+    with pytest.raises(ClientClosedError):
+        await qase.projects.get("DEMO")
+
+
+async def test_calls_waiting_for_the_rate_limit_end_when_the_client_closes() -> None:
+    """A call queued behind the rate limit is not left hanging by aclose()."""
+    qase = client(lambda r: httpx.Response(200, json=PROJECT), rate_limit=RateLimit(1, per=60))
+    await qase.projects.get("DEMO")
+    waiting = asyncio.ensure_future(qase.projects.get("DEMO"))
+    await asyncio.sleep(0.01)
+    await qase.aclose()
+    with pytest.raises(ClientClosedError):
+        await asyncio.wait_for(waiting, 2)
+
+
+async def test_a_limiter_that_was_given_is_not_closed() -> None:
+    """A limiter shared between clients outlives the client that is closed first."""
+    shared = SlidingWindowLimiter(RateLimit(2, per=60))
+    first = client(lambda r: httpx.Response(200, json=PROJECT), limiter=shared)
+    second = client(lambda r: httpx.Response(200, json=PROJECT), limiter=shared)
+    await first.projects.get("DEMO")
+    await first.aclose()
+    waiting = asyncio.ensure_future(second.projects.get("DEMO"))
+    assert (await asyncio.wait_for(waiting, 2)).code == "DEMO"
+    await second.aclose()

@@ -20,9 +20,12 @@ async def test_redis_down_from_the_start_raises_when_told_to() -> None:
     """``on_redis_error="raise"``: the request fails with a clear error, no password in it."""
     url = f"redis://:hunter2@127.0.0.1:{free_port()}/0"
     limiter = RedisLimiter(url, token="t", on_redis_error="raise", timeout=0.5)
-    async with QaseClient("t", base_url="http://127.0.0.1:9", limiter=limiter) as qase:
-        with pytest.raises(RedisUnavailableError, match=r"127\.0\.0\.1") as caught:
-            await qase.projects.get("DEMO")
+    try:
+        async with QaseClient("t", base_url="http://127.0.0.1:9", limiter=limiter) as qase:
+            with pytest.raises(RedisUnavailableError, match=r"127\.0\.0\.1") as caught:
+                await qase.projects.get("DEMO")
+    finally:
+        await limiter.aclose()  # the client does not close a limiter it was given
     assert "hunter2" not in str(caught.value)
     assert "hunter2" not in repr(limiter)
 
@@ -102,6 +105,8 @@ async def test_redis_stopped_and_restarted_mid_run(
         finally:
             for qase in clients:
                 await qase.aclose()
+            for limiter in limiters:
+                await limiter.aclose()
     assert done == 2 * per_client
     assert app.rejected == 0
     assert all(limiter.fallbacks == 1 for limiter in limiters)

@@ -127,9 +127,12 @@ async def test_budget_spent_elsewhere_is_kept_free(redis_url: str) -> None:
     with serve(app) as base_url:
         app.spend(6)
         limiter = RedisLimiter(redis_url, token=token, rate_limit=RateLimit(10, per=1.0))
-        async with QaseClient(token, base_url=base_url, limiter=limiter) as qase:
-            for _ in range(8):
-                await qase.projects.get("DEMO")
+        try:
+            async with QaseClient(token, base_url=base_url, limiter=limiter) as qase:
+                for _ in range(8):
+                    await qase.projects.get("DEMO")
+        finally:
+            await limiter.aclose()  # the client does not close a limiter it was given
     assert app.rejected == 0
     assert app.ok == 8
 
@@ -139,14 +142,11 @@ async def test_two_clients_through_redis_never_draw_a_429(redis_url: str) -> Non
     app = WindowServer(10, 0.5, latency=0.005)
     token = f"t-{uuid.uuid4().hex}"
     with serve(app) as base_url:
-        clients = [
-            QaseClient(
-                token,
-                base_url=base_url,
-                limiter=RedisLimiter(redis_url, token=token, rate_limit=RateLimit(10, per=0.5)),
-            )
+        limiters = [
+            RedisLimiter(redis_url, token=token, rate_limit=RateLimit(10, per=0.5))
             for _ in range(2)
         ]
+        clients = [QaseClient(token, base_url=base_url, limiter=lim) for lim in limiters]
         try:
 
             async def job(qase: QaseClient) -> None:
@@ -162,6 +162,8 @@ async def test_two_clients_through_redis_never_draw_a_429(redis_url: str) -> Non
         finally:
             for qase in clients:
                 await qase.aclose()
+            for limiter in limiters:
+                await limiter.aclose()
     assert app.rejected == 0
     assert app.ok == 50
 
