@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import importlib
 import ipaddress
 import json
 import logging
@@ -22,11 +23,18 @@ from ._ratelimit import Limiter, Permit
 
 T = TypeVar("T")
 
-json_loads: Callable[[bytes], Any]
-try:  # the ``speedups`` extra: a compiled JSON parser, 3-5x faster on big pages
-    from orjson import loads as json_loads
-except ImportError:  # pragma: no cover - depends on the environment
-    json_loads = json.loads
+
+def _json_parser() -> Callable[[bytes], Any]:
+    """orjson's parser with the ``speedups`` extra (3-5x faster on big pages), else json's."""
+    try:
+        module = importlib.import_module("orjson")
+    except ImportError:
+        return json.loads
+    loads: Callable[[bytes], Any] = module.loads
+    return loads
+
+
+json_loads: Final = _json_parser()
 
 logger: Final = logging.getLogger("qase_async")
 

@@ -128,3 +128,32 @@ async def test_a_success_that_is_not_json_is_a_decode_error() -> None:
     async with QaseClient("t", transport=httpx.MockTransport(handler)) as qase:
         with pytest.raises(exc.DecodeError, match="not JSON"):
             await qase.projects.get("DEMO")
+
+
+def _parsers() -> list[object]:
+    parsers: list[object] = [json.loads]
+    try:
+        import orjson
+    except ImportError:
+        return parsers
+    return [*parsers, orjson.loads]
+
+
+@pytest.mark.parametrize("parser", _parsers())
+async def test_both_json_parsers_behave_alike(
+    parser: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With or without the speedups extra: bodies decode, empty ones are None, junk is refused."""
+    import qase_async._http as http_module
+
+    monkeypatch.setattr(http_module, "json_loads", parser)
+    bodies = iter([b'{"status": true, "result": {"code": "DEMO"}}', b"  ", b"<html>"])
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=next(bodies))
+
+    async with QaseClient("t", transport=httpx.MockTransport(handler)) as qase:
+        assert (await qase.projects.get("DEMO")).code == "DEMO"
+        assert await qase._transport.request("GET", "/x") is None
+        with pytest.raises(exc.DecodeError, match="not JSON"):
+            await qase.projects.get("DEMO")
