@@ -105,9 +105,10 @@ def _scalar_list_hook(conv: cattrs.Converter, cls: Any) -> Callable[[Any, Any], 
     # Id lists (run cases, configurations): keep the decoded list when it is already right.
     item = get_args(cls)[0]
     item_hook = conv.get_structure_hook(item)
+    only = {item}
 
     def hook(value: Any, _: Any) -> Any:
-        if value.__class__ is list and all(v.__class__ is item for v in value):
+        if value.__class__ is list and {*map(type, value)} <= only:
             return value
         if isinstance(value, str | bytes | Mapping):
             raise TypeError(f"expected a list, got {type(value).__name__}")
@@ -197,7 +198,6 @@ def _fast_structure_fn(
         "    if o.__class__ is not dict:",
         "        raise TypeError(f'expected an object, got {type(o).__name__}')",
         "    g = o.get",
-        "    kw = {}",
     ]
     args: list[str] = []
     _building.add(cls)
@@ -239,7 +239,10 @@ def _fast_structure_fn(
                 lines.append(f"{indent}kw[{field.alias!r}] = {value}")
     finally:
         _building.discard(cls)
-    lines.append(f"    return __cl({', '.join([*args, '**kw'])})")
+    if any("kw[" in line for line in lines):  # fields with a default other than None
+        lines.insert(4, "    kw = {}")
+        args.append("**kw")
+    lines.append(f"    return __cl({', '.join(args)})")
     source = "\n".join(lines)
     exec(compile(source, f"<qase_async structure {model.__qualname__}>", "exec"), ns)
     fn: Callable[[Any, Any], Any] = ns["structure"]
@@ -315,8 +318,22 @@ def make_converter(*, strict: bool = False, detailed: bool = False) -> cattrs.Co
     def mapping_factory(cls: Any) -> Callable[[Any, Any], Any]:
         # The service sends an empty map as [] (PHP): decode it as {} (facts, trap 7).
         structure_map = make_mapping_structure_fn(cls, conv)
+        key_type, value_type = (*get_args(cls), Any, Any)[:2]
+        plain = key_type is str and (value_type is Any or value_type in _SCALARS)
+        fast = plain and not (strict or detailed)
+        values = {value_type}
 
         def hook(value: Any, _: Any) -> Any:
+            # Already the right shape (statuses, params, fields): keep it as decoded.
+            if (
+                fast
+                and value.__class__ is dict
+                and (
+                    value_type is Any
+                    or ({*map(type, value)} <= {str} and {*map(type, value.values())} <= values)
+                )
+            ):
+                return value
             if isinstance(value, list) and not value:
                 return {}
             return structure_map(value, cls)

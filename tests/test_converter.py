@@ -128,6 +128,8 @@ PARITY_CASES = [
         },
     ),
     (Page[Run], {"entities": [{"id": 1, "cases": [1, "2", 3], "stats": {"statuses": []}}]}),
+    (Page[Run], {"entities": [{"cases": [1, True], "stats": {"statuses": {"passed": "3"}}}]}),
+    (Run, {"cases": [], "configurations": [4, 5], "stats": {"statuses": {"failed": 2}}}),
     (Page[Run], {}),
     (TestCaseCreate, {"title": "t", "isManual": False, "steps": [{"action": "x"}]}),
 ]
