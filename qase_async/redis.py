@@ -512,9 +512,9 @@ class RedisLimiter:
         if self._owns_client:
             await self._redis.aclose()
 
-    async def _acquire_redis(self, start: float) -> _Grant | None:
-        permit_id = uuid.uuid4().hex
-        result = await self._acquire_script(
+    async def _take_slot(self, permit_id: str, *, admitted: bool) -> Any:
+        """Run the acquire script; ``admitted`` records a slot the local share already gave."""
+        return await self._acquire_script(
             keys=self._key_list("slots", "foreign", "cooldown", "limit", "seq", "resume", "peers"),
             args=[
                 permit_id,
@@ -522,11 +522,15 @@ class RedisLimiter:
                 int(self._follow),
                 self._lease,
                 self._per,
-                0,
+                int(admitted),
                 self._process_id,
                 self._ttl_ms,
             ],
         )
+
+    async def _acquire_redis(self, start: float) -> _Grant | None:
+        permit_id = uuid.uuid4().hex
+        result = await self._take_slot(permit_id, admitted=False)
         self._peers = int(result[2])
         if int(result[0]) == 1:
             now = time.monotonic()
@@ -566,21 +570,7 @@ class RedisLimiter:
             # incomplete window after the resume time.
             permit_id = uuid.uuid4().hex
             try:
-                result = await self._acquire_script(
-                    keys=self._key_list(
-                        "slots", "foreign", "cooldown", "limit", "seq", "resume", "peers"
-                    ),
-                    args=[
-                        permit_id,
-                        self._limit,
-                        int(self._follow),
-                        self._lease,
-                        self._per,
-                        1,
-                        self._process_id,
-                        self._ttl_ms,
-                    ],
-                )
+                result = await self._take_slot(permit_id, admitted=True)
             except self._errors as error:
                 self._fall_back(error)
             else:
