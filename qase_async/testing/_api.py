@@ -258,6 +258,15 @@ def get_project(ctx: Ctx) -> tuple[int, JSON]:
     return ok(_project_view(ctx, ctx.project()))
 
 
+def _delete_by_id(ctx: Ctx, table: Mapping[str, dict[int, JSON]], label: str) -> tuple[int, JSON]:
+    """DELETE /<entity>/{code}/{id} for entities nothing else refers to."""
+    code = ctx.project()
+    entity_id = ctx.int_param("id")
+    _get(table[code], entity_id, label)
+    del table[code][entity_id]
+    return ok({"id": entity_id})
+
+
 def delete_project(ctx: Ctx) -> tuple[int, JSON]:
     """DELETE /project/{code}."""
     ctx.state.drop_project(ctx.project())
@@ -543,11 +552,7 @@ def update_case(ctx: Ctx) -> tuple[int, JSON]:
 
 def delete_case(ctx: Ctx) -> tuple[int, JSON]:
     """DELETE /case/{code}/{id}."""
-    code = ctx.project()
-    cid = ctx.int_param("id")
-    _get(ctx.state.cases[code], cid, "Test case")
-    del ctx.state.cases[code][cid]
-    return ok({"id": cid})
+    return _delete_by_id(ctx, ctx.state.cases, "Test case")
 
 
 def bulk_cases(ctx: Ctx) -> tuple[int, JSON]:
@@ -674,11 +679,7 @@ def update_plan(ctx: Ctx) -> tuple[int, JSON]:
 
 def delete_plan(ctx: Ctx) -> tuple[int, JSON]:
     """DELETE /plan/{code}/{id}."""
-    code = ctx.project()
-    pid = ctx.int_param("id")
-    _get(ctx.state.plans[code], pid, "Plan")
-    del ctx.state.plans[code][pid]
-    return ok({"id": pid})
+    return _delete_by_id(ctx, ctx.state.plans, "Plan")
 
 
 def list_environments(ctx: Ctx) -> tuple[int, JSON]:
@@ -723,11 +724,7 @@ def update_environment(ctx: Ctx) -> tuple[int, JSON]:
 
 def delete_environment(ctx: Ctx) -> tuple[int, JSON]:
     """DELETE /environment/{code}/{id}."""
-    code = ctx.project()
-    eid = ctx.int_param("id")
-    _get(ctx.state.environments[code], eid, "Environment")
-    del ctx.state.environments[code][eid]
-    return ok({"id": eid})
+    return _delete_by_id(ctx, ctx.state.environments, "Environment")
 
 
 def list_configurations(ctx: Ctx) -> tuple[int, JSON]:
@@ -1326,11 +1323,7 @@ def update_defect(ctx: Ctx) -> tuple[int, JSON]:
 
 def delete_defect(ctx: Ctx) -> tuple[int, JSON]:
     """DELETE /defect/{code}/{id}."""
-    code = ctx.project()
-    did = ctx.int_param("id")
-    _get(ctx.state.defects[code], did, "Defect")
-    del ctx.state.defects[code][did]
-    return ok({"id": did})
+    return _delete_by_id(ctx, ctx.state.defects, "Defect")
 
 
 def resolve_defect(ctx: Ctx) -> tuple[int, JSON]:
