@@ -15,7 +15,6 @@ from ._resources.attachments import (
     MAX_ATTACHMENTS_PER_REQUEST,
     MAX_ATTACHMENTS_SIZE_PER_REQUEST,
     AttachmentSource,
-    AttachmentTooLargeError,
 )
 from ._resources.results import MAX_RESULTS_PER_BULK
 from ._resources.reviews import MAX_REVIEWS_PER_BULK
@@ -31,6 +30,7 @@ from ._upload import (
 )
 from .exceptions import (
     APIError,
+    AttachmentTooLargeError,
     AuthenticationError,
     BadRequestError,
     ClientClosedError,

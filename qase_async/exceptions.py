@@ -6,6 +6,7 @@ cattrs exceptions never escape raw (they are kept as ``__cause__``)::
     QaseError
     ├── ConfigurationError            bad client arguments (no token, plain http://, ...)
     ├── ClientClosedError             a call on (or waiting in) a client that was closed
+    ├── AttachmentTooLargeError       a file over the service's 32 MB limit (nothing sent)
     ├── TransportError                the request did not get an HTTP answer
     │   └── TimeoutError              ... because a timeout expired
     ├── DecodeError                   a body did not match the expected model (names the field path)
@@ -36,6 +37,7 @@ from collections.abc import Mapping, Sequence
 
 __all__ = [
     "APIError",
+    "AttachmentTooLargeError",
     "AuthenticationError",
     "BadRequestError",
     "ClientClosedError",
@@ -66,6 +68,10 @@ class QaseError(Exception):
 
 class ConfigurationError(QaseError, ValueError):
     """The client was given arguments it cannot work with."""
+
+
+class AttachmentTooLargeError(QaseError, ValueError):
+    """A file is over the service's 32 MB limit; nothing was sent."""
 
 
 class ClientClosedError(QaseError):

@@ -14,7 +14,7 @@ import attrs
 
 from .._converter import structure
 from .._pagination import Page
-from ..exceptions import QaseError
+from ..exceptions import AttachmentTooLargeError
 from ..models import AttachmentDetails, UploadedAttachment
 from ._base import Resource, seg
 
@@ -29,10 +29,6 @@ AttachmentSource: TypeAlias = (
     str | os.PathLike[str] | bytes | IO[bytes] | tuple[str, bytes | IO[bytes]]
 )
 """A file to upload: a path, bytes, an open binary file, or ``(filename, bytes or file)``."""
-
-
-class AttachmentTooLargeError(QaseError, ValueError):
-    """A file is over the service's 32 MB limit; nothing was sent."""
 
 
 @attrs.frozen
