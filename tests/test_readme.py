@@ -46,3 +46,19 @@ def test_the_client_example_runs(monkeypatch: pytest.MonkeyPatch) -> None:
     runs = fake.state.runs["DEMO"]
     assert [run["title"] for run in runs.values()] == ["nightly"]
     assert fake.stats.results_stored == 1
+
+
+def test_every_method_the_readme_calls_exists() -> None:
+    """Each ``qase.<namespace>.<method>(`` in the README's examples is a real method."""
+    text = README.read_text(encoding="utf-8")
+    calls = set(re.findall(r"\bqase\.((?:v2\.)?[a-z_]+)\.([a-z_]+)\(", text))
+    assert len(calls) > 20
+    client = qase_async.QaseClient("t")
+    missing = []
+    for namespace, method in sorted(calls):
+        target: Any = client
+        for part in namespace.split("."):
+            target = getattr(target, part, None)
+        if not callable(getattr(target, method, None)):
+            missing.append(f"{namespace}.{method}")
+    assert missing == []
