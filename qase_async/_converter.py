@@ -178,6 +178,34 @@ def _substitute(tp: Any, params: Mapping[Any, Any]) -> Any:
 _building: set[Any] = set()
 
 
+def _slot_setters(model: Any) -> list[Callable[[Any, Any], None]] | None:
+    """The slot setters of a plain frozen model, in field order; None if __init__ is needed.
+
+    A model whose __init__ does nothing but store its arguments (no validators, converters,
+    hooks, or defaults other than None or a factory) can be built by setting its slots.
+    """
+    if any(hasattr(model, hook) for hook in ("__attrs_pre_init__", "__attrs_post_init__")):
+        return None
+    setters = []
+    for field in attrs.fields(model):
+        default = field.default
+        if field.validator or field.converter or not field.init:
+            return None
+        if not (
+            default is None
+            or default is attrs.NOTHING
+            or (isinstance(default, attrs.Factory) and not default.takes_self)  # type: ignore[arg-type]
+        ):
+            return None
+        slot = next(
+            (c.__dict__[field.name] for c in model.__mro__ if field.name in c.__dict__), None
+        )
+        if slot is None or type(slot).__name__ != "member_descriptor":
+            return None
+        setters.append(slot.__set__)
+    return setters
+
+
 def _fast_structure_fn(
     conv: cattrs.Converter, cls: Any, renames: Mapping[str, str]
 ) -> Callable[[Any, Any], Any]:
@@ -200,6 +228,7 @@ def _fast_structure_fn(
         "    g = o.get",
     ]
     args: list[str] = []
+    setters = _slot_setters(model)
     _building.add(cls)
     try:
         for i, field in enumerate(attrs.fields(model)):
@@ -212,10 +241,13 @@ def _fast_structure_fn(
                 lines.append(f"    {value} = o[{key!r}]")
             elif field.default is None:
                 lines.append(f"    {value} = g({key!r})")
+            elif setters is not None:
+                ns[f"d{i}"] = field.default.factory
+                lines.append(f"    {value} = o[{key!r}] if {key!r} in o else d{i}()")
             else:
                 lines.append(f"    if {key!r} in o:")
                 lines.append(f"        kw[{field.alias!r}] = {value} = o[{key!r}]")
-            in_kw = field.default not in (None, attrs.NOTHING)
+            in_kw = setters is None and field.default not in (None, attrs.NOTHING)
             indent = "        " if in_kw else "    "
             nullable = optional or field.default is None
             not_null = f"{value} is not None and " if nullable else ""
@@ -239,10 +271,19 @@ def _fast_structure_fn(
                 lines.append(f"{indent}kw[{field.alias!r}] = {value}")
     finally:
         _building.discard(cls)
-    if any("kw[" in line for line in lines):  # fields with a default other than None
-        lines.insert(4, "    kw = {}")
-        args.append("**kw")
-    lines.append(f"    return __cl({', '.join(args)})")
+    if setters is not None:
+        # Set the slots directly: what the frozen class's __init__ does, minus its frame.
+        lines.append("    inst = __new(__cl)")
+        for i, setter in enumerate(setters):
+            ns[f"s{i}"] = setter
+            lines.append(f"    s{i}(inst, v{i})")
+        lines.append("    return inst")
+        ns["__new"] = object.__new__
+    else:
+        if any("kw[" in line for line in lines):  # fields with a default other than None
+            lines.insert(4, "    kw = {}")
+            args.append("**kw")
+        lines.append(f"    return __cl({', '.join(args)})")
     source = "\n".join(lines)
     exec(compile(source, f"<qase_async structure {model.__qualname__}>", "exec"), ns)
     fn: Callable[[Any, Any], Any] = ns["structure"]
