@@ -55,7 +55,10 @@ async def test_429_pauses_the_whole_client_then_resends() -> None:
     events: list[RetryEvent] = []
     async with client(handler, on_retry=events.append) as qase:
         first = asyncio.ensure_future(qase.projects.get("DEMO"))
-        await asyncio.sleep(0.05)  # the 429 is in
+        for _ in range(500):  # until the 429 is in and has closed the gate (bounded)
+            if qase.stats.rate_limited:
+                break
+            await asyncio.sleep(0.01)
         rejected_at = arrivals[0][0]
         others = await asyncio.gather(*(qase.projects.get("DEMO") for _ in range(5)))
         project = await first

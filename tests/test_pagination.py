@@ -22,8 +22,10 @@ def cases_handler(total: int, *, delay: float = 0.0, stats: dict[str, int] | Non
         stats["in_flight"] = stats.get("in_flight", 0) + 1
         stats["peak"] = max(stats.get("peak", 0), stats["in_flight"])
         stats["requests"] = stats.get("requests", 0) + 1
-        await asyncio.sleep(delay)
-        stats["in_flight"] -= 1
+        try:
+            await asyncio.sleep(delay)
+        finally:  # a cancelled request is no longer running either
+            stats["in_flight"] -= 1
         ids = range(offset, min(offset + limit, total))
         return httpx.Response(
             200,
