@@ -97,6 +97,18 @@ def _optional_hook(conv: cattrs.Converter, cls: Any) -> Callable[[Any, Any], Any
     return optional
 
 
+def _hook_for(conv: cattrs.Converter, tp: Any) -> Callable[[Any, Any], Any]:
+    """The structure hook of ``tp``; for a model still being generated (steps within
+    steps) it is looked up when used instead."""
+    return conv.structure if tp in _building else conv.get_structure_hook(tp)
+
+
+def _refuse_non_list(value: Any) -> None:
+    # Iterating a string or a map would "decode" its characters or keys.
+    if isinstance(value, str | bytes | Mapping):
+        raise TypeError(f"expected a list, got {type(value).__name__}")
+
+
 def _is_scalar_list(cls: Any) -> bool:
     return get_origin(cls) is list and get_args(cls)[:1] in ((int,), (str,), (float,))
 
@@ -110,8 +122,7 @@ def _scalar_list_hook(conv: cattrs.Converter, cls: Any) -> Callable[[Any, Any], 
     def hook(value: Any, _: Any) -> Any:
         if value.__class__ is list and {*map(type, value)} <= only:
             return value
-        if isinstance(value, str | bytes | Mapping):
-            raise TypeError(f"expected a list, got {type(value).__name__}")
+        _refuse_non_list(value)
         return [item_hook(v, item) for v in value]
 
     return hook
@@ -126,13 +137,11 @@ def _is_model_list(cls: Any) -> bool:
 
 def _model_list_hook(conv: cattrs.Converter, cls: Any) -> Callable[[Any, Any], Any]:
     item = get_args(cls)[0]
-    # A model that is still being generated (steps within steps) is looked up when used.
-    item_hook = conv.structure if item in _building else conv.get_structure_hook(item)
+    item_hook = _hook_for(conv, item)
 
     def hook(value: Any, _: Any) -> Any:
         if value.__class__ is not list:
-            if isinstance(value, str | bytes | Mapping):
-                raise TypeError(f"expected a list, got {type(value).__name__}")
+            _refuse_non_list(value)
             value = list(value)
         return [item_hook(v, item) for v in value]
 
@@ -258,9 +267,7 @@ def _fast_structure_fn(
                     f"if {not_null}{value}.__class__ is not t{i}: {value} = h{i}({value}, t{i})"
                 )
             elif inner is not Any:
-                # A model still being generated (steps within steps) is looked up when used.
-                hook = conv.structure if inner in _building else conv.get_structure_hook(inner)
-                ns[f"t{i}"], ns[f"h{i}"] = inner, hook
+                ns[f"t{i}"], ns[f"h{i}"] = inner, _hook_for(conv, inner)
                 when = f"if {value} is not None: " if nullable else ""
                 convert = f"{when}{value} = h{i}({value}, t{i})"
             if convert:

@@ -17,7 +17,6 @@ import attrs
 import httpx
 
 from . import exceptions as exc
-from ._converter import structure
 from ._errors import error_for, parse_retry_after
 from ._ratelimit import Limiter, Permit
 
@@ -366,11 +365,6 @@ def _clean_params(params: Mapping[str, Any]) -> dict[str, Any]:
             value = "true" if value else "false"
         out[key] = value
     return out
-
-
-def decode(data: Any, cl: Any) -> Any:
-    """Decode a ``result`` into a model (a :class:`DecodeError` names the failing field)."""
-    return structure(data, cl)
 
 
 def check_base_url(base_url: str, *, allow_insecure_http: bool) -> str:
