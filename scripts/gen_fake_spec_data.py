@@ -11,9 +11,9 @@ package), so this script distils what the fake needs from it:
 
 Usage::
 
-    python scripts/gen_fake_spec_data.py [path/to/qase-spec]
+    python scripts/gen_fake_spec_data.py
 
-The default spec location is ``<repo>/../shared/qase-spec``.
+It reads the spec vendored under ``tests/fixtures/qase-spec`` through ``tests._openapi``.
 """
 
 from __future__ import annotations
@@ -27,9 +27,12 @@ from typing import Any
 import jsonschema
 
 REPO = Path(__file__).resolve().parents[1]
-DEFAULT_SPEC = REPO / ".." / "shared" / "qase-spec"
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from tests import _openapi  # noqa: E402  (the repository root must be importable first)
+
 OUT = REPO / "qase_async" / "testing" / "_spec_data.json"
-METHODS = ("get", "post", "put", "patch", "delete")
 KEEP = ("type", "nullable", "enum", "required", "properties", "items", "additionalProperties")
 DATE_TIME = "2021-12-30T19:23:59+00:00"
 UUID = "3fa85f64-5717-4562-b3fc-2c963f66afa6"
@@ -43,12 +46,7 @@ class Spec:
 
     def deref(self, node: Any) -> Any:
         """Follow ``$ref`` links until a concrete node is reached."""
-        while isinstance(node, dict) and "$ref" in node:
-            target: Any = self.doc
-            for part in node["$ref"].lstrip("#/").split("/"):
-                target = target[part]
-            node = target
-        return node
+        return _openapi.deref(self.doc, node)
 
     def merged(self, schema: Any, depth: int = 0) -> dict[str, Any]:
         """Resolve refs and merge ``allOf`` into one object schema (shallow, for validation)."""
@@ -174,7 +172,7 @@ def operations(spec: Spec, version: str) -> list[dict[str, Any]]:
     ops = []
     for path, item in spec.doc["paths"].items():
         for method, op in item.items():
-            if method not in METHODS:
+            if method not in _openapi.METHODS:
                 continue
             status = next(code for code in op["responses"] if code.startswith("2"))
             resp = spec.deref(op["responses"][status])
@@ -217,19 +215,21 @@ def operations(spec: Spec, version: str) -> list[dict[str, Any]]:
     return ops
 
 
-def render(spec_dir: Path = DEFAULT_SPEC) -> str:
-    """The content of the spec-data file for the spec in ``spec_dir``."""
+def render() -> str:
+    """The content of the spec-data file for the vendored spec."""
     ops: list[dict[str, Any]] = []
     for version in ("v1", "v2"):
-        doc = json.loads((spec_dir / "bundled" / f"qase-{version}.openapi.json").read_text())
+        doc = _openapi.document(version)
         ops.extend(operations(Spec(copy.deepcopy(doc)), version))
     return json.dumps({"operations": ops}, separators=(",", ":"), sort_keys=True) + "\n"
 
 
 def main(argv: list[str]) -> int:
     """Write the spec-data file."""
-    spec_dir = Path(argv[0]) if argv else DEFAULT_SPEC
-    text = render(spec_dir)
+    if argv:
+        print("usage: python scripts/gen_fake_spec_data.py", file=sys.stderr)
+        return 2
+    text = render()
     OUT.write_text(text)
     count = len(json.loads(text)["operations"])
     print(f"wrote {count} operations to {OUT.relative_to(REPO)}")

@@ -1,29 +1,24 @@
 """Reading the OpenAPI spec: operations, ``$ref`` resolution, sample payloads, validators.
 
-The spec is never needed at run time; only these tests read it, from ``../shared/qase-spec``
-beside the repository.
+The spec is never needed at run time; only the tests read it, through ``tests._openapi``.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
-from functools import cache
-from pathlib import Path
 from typing import Any
 
 import attrs
 from jsonschema import Draft202012Validator
 
-SPEC = Path(__file__).resolve().parents[2] / ".." / "shared" / "qase-spec" / "bundled"
-METHODS = ("get", "post", "put", "patch", "delete")
+from .. import _openapi
+
 SAMPLE_TIME = "2021-12-30T19:23:59+00:00"
 
 
-@cache
 def spec(version: int) -> dict[str, Any]:
     """The bundled spec of one API version."""
-    return json.loads((SPEC / f"qase-v{version}.openapi.json").read_text())  # type: ignore[no-any-return]
+    return _openapi.document(f"v{version}")
 
 
 @attrs.frozen
@@ -40,22 +35,14 @@ class Operation:
 def operations() -> Iterator[Operation]:
     """Every operation of both spec files."""
     for version in (1, 2):
-        for path, item in spec(version)["paths"].items():
-            for method in METHODS:
-                if method in item:
-                    op = item[method]
-                    key = op["operationId"] if version == 1 else f"v2:{op['operationId']}"
-                    yield Operation(key, version, method.upper(), path, op)
+        for method, path, op in _openapi.operations(spec(version)):
+            key = op["operationId"] if version == 1 else f"v2:{op['operationId']}"
+            yield Operation(key, version, method, path, op)
 
 
 def resolve(node: Any, version: int) -> Any:
     """``node`` with a top-level ``$ref`` followed."""
-    while isinstance(node, dict) and "$ref" in node:
-        target: Any = spec(version)
-        for part in node["$ref"].lstrip("#/").split("/"):
-            target = target[part]
-        node = target
-    return node
+    return _openapi.deref(spec(version), node)
 
 
 def response_schema(op: Operation) -> dict[str, Any] | None:

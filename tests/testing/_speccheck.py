@@ -1,22 +1,19 @@
 """Check the fake's answers against the published OpenAPI files (not against the fake's data).
 
-The spec lives beside the repository: ``<repo>/../shared/qase-spec``.
+The spec is the vendored copy read through ``tests._openapi``.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import jsonschema
 from referencing import Registry
 from referencing.jsonschema import DRAFT7
 
-SPEC_DIR = Path(__file__).resolve().parents[2] / ".." / "shared" / "qase-spec"
-METHODS = ("get", "post", "put", "patch", "delete")
+from .. import _openapi
 
 
 def to_json_schema(node: Any) -> Any:
@@ -41,27 +38,16 @@ class Spec:
 
     def __init__(self, version: str) -> None:
         self.version = version
-        path = SPEC_DIR / "bundled" / f"qase-{version}.openapi.json"
-        self.raw: dict[str, Any] = json.loads(path.read_text())
+        self.raw: dict[str, Any] = _openapi.document(version)
         self.uri = f"urn:qase-{version}"
         self.registry: Registry[Any] = Registry().with_resource(
             self.uri, DRAFT7.create_resource(to_json_schema(self.raw))
         )
-        self.ops: list[tuple[str, str, dict[str, Any]]] = [
-            (method.upper(), path, op)
-            for path, item in self.raw["paths"].items()
-            for method, op in item.items()
-            if method in METHODS
-        ]
+        self.ops = list(_openapi.operations(self.raw))
 
     def deref(self, node: Any) -> Any:
         """Follow ``$ref`` links inside the document."""
-        while isinstance(node, dict) and "$ref" in node:
-            target: Any = self.raw
-            for part in node["$ref"].lstrip("#/").split("/"):
-                target = target[part]
-            node = target
-        return node
+        return _openapi.deref(self.raw, node)
 
     def template_for(self, method: str, path: str) -> str | None:
         """The spec path template a concrete path (without ``/v1``) matches."""
