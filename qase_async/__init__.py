@@ -30,6 +30,7 @@ from ._upload import (
 )
 from .exceptions import (
     APIError,
+    AttachmentReadError,
     AttachmentTooLargeError,
     AuthenticationError,
     BadRequestError,
@@ -67,6 +68,7 @@ __all__ = [
     "OPERATIONS",
     "PAGE_SIZE",
     "APIError",
+    "AttachmentReadError",
     "AttachmentSource",
     "AttachmentTooLargeError",
     "AuthenticationError",

@@ -7,6 +7,7 @@ cattrs exceptions never escape raw (they are kept as ``__cause__``)::
     ├── ConfigurationError            bad client arguments (no token, plain http://, ...)
     ├── ClientClosedError             a call on (or waiting in) a client that was closed
     ├── AttachmentTooLargeError       a file over the service's 32 MB limit (nothing sent)
+    ├── AttachmentReadError           a file to upload cannot be read (or shrank while sent)
     ├── TransportError                the request did not get an HTTP answer
     │   └── TimeoutError              ... because a timeout expired
     ├── DecodeError                   a body did not match the expected model (names the field path)
@@ -37,6 +38,7 @@ from collections.abc import Mapping, Sequence
 
 __all__ = [
     "APIError",
+    "AttachmentReadError",
     "AttachmentTooLargeError",
     "AuthenticationError",
     "BadRequestError",
@@ -72,6 +74,10 @@ class ConfigurationError(QaseError, ValueError):
 
 class AttachmentTooLargeError(QaseError, ValueError):
     """A file is over the service's 32 MB limit; nothing was sent."""
+
+
+class AttachmentReadError(QaseError):
+    """A file to upload cannot be read, or shrank while it was sent."""
 
 
 class ClientClosedError(QaseError):

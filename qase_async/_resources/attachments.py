@@ -14,16 +14,20 @@ import attrs
 
 from .._converter import structure
 from .._pagination import Page
-from ..exceptions import AttachmentTooLargeError
+from ..exceptions import AttachmentReadError, AttachmentTooLargeError
 from ..models import AttachmentDetails, UploadedAttachment
 from ._base import Resource, seg
 
 MAX_ATTACHMENT_SIZE: Final = 32 * 1024 * 1024
 """The largest file the service takes (32 MB)."""
 MAX_ATTACHMENTS_SIZE_PER_REQUEST: Final = 128 * 1024 * 1024
-"""The most file bytes one upload request may carry (128 MB)."""
+"""The largest upload request the service takes (128 MB, multipart framing included)."""
 MAX_ATTACHMENTS_PER_REQUEST: Final = 20
 """The most files one upload request may carry."""
+_PART_FRAMING: Final = 192
+"""Bytes of multipart framing per file besides its name and type (boundary, headers)."""
+_CLOSING: Final = 64
+"""Bytes of the closing boundary."""
 
 AttachmentSource: TypeAlias = (
     str | os.PathLike[str] | bytes | IO[bytes] | tuple[str, bytes | IO[bytes]]
@@ -31,11 +35,73 @@ AttachmentSource: TypeAlias = (
 """A file to upload: a path, bytes, an open binary file, or ``(filename, bytes or file)``."""
 
 
+class _Exact(io.RawIOBase):
+    """A file seen as exactly ``size`` bytes from its start: the size sent in the headers.
+
+    A file that grows while it is sent is cut at the size it had when it was checked; one
+    that shrinks raises ``OSError`` (turned into :class:`AttachmentReadError`).
+    """
+
+    def __init__(self, file: IO[bytes], size: int, name: str) -> None:
+        super().__init__()
+        self._file = file
+        self._size = size
+        self._name = name
+        self._pos = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
+        if whence == os.SEEK_END:
+            target = self._size + offset
+        elif whence == os.SEEK_CUR:
+            target = self._pos + offset
+        else:
+            target = offset
+        target = max(0, min(target, self._size))
+        self._file.seek(target)
+        self._pos = target
+        return target
+
+    def read(self, size: int = -1) -> bytes:
+        left = self._size - self._pos
+        want = left if size is None or size < 0 else min(size, left)
+        if want <= 0:
+            return b""
+        chunk = self._file.read(want)
+        if not chunk:
+            raise OSError(f"{self._name!r} shrank while it was being sent")
+        self._pos += len(chunk)
+        return chunk
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
 @attrs.frozen
 class _Upload:
     name: str
     size: int
     open: Callable[[], contextlib.AbstractContextManager[IO[bytes]]]
+
+    @property
+    def mime(self) -> str:
+        return mimetypes.guess_type(self.name)[0] or "application/octet-stream"
+
+    @property
+    def request_bytes(self) -> int:
+        """What this file adds to a request: its bytes and its multipart framing."""
+        name = len(self.name.encode("utf-8", "replace"))
+        return self.size + _PART_FRAMING + 3 * name + len(self.mime)
 
 
 @contextlib.contextmanager
@@ -51,6 +117,11 @@ def _size_of(file: IO[bytes]) -> int:
     return size
 
 
+def _unreadable(name: str, error: OSError) -> AttachmentReadError:
+    reason = error.strerror or str(error) or type(error).__name__
+    return AttachmentReadError(f"{name!r}: cannot read the file: {reason}")
+
+
 def _describe(source: AttachmentSource, index: int) -> _Upload:
     name: str | None = None
     if isinstance(source, tuple):
@@ -61,28 +132,37 @@ def _describe(source: AttachmentSource, index: int) -> _Upload:
                        lambda: _borrowed(io.BytesIO(data)))  # fmt: skip
     if isinstance(source, str | os.PathLike):
         path = os.fspath(source)
-        return _Upload(name or os.path.basename(path), os.stat(path).st_size,
+        try:
+            size = os.stat(path).st_size
+        except OSError as error:
+            raise _unreadable(name or path, error) from None
+        return _Upload(name or os.path.basename(path) or "file", size,
                        lambda: open(path, "rb"))  # fmt: skip
     file = source
     if not name:
         file_name = getattr(file, "name", None)
         name = os.path.basename(file_name) if isinstance(file_name, str) else None
-    return _Upload(name or f"attachment-{index + 1}", _size_of(file), lambda: _borrowed(file))
+    label = name or f"attachment-{index + 1}"
+    try:
+        size = _size_of(file)
+    except OSError as error:
+        raise _unreadable(label, error) from None
+    return _Upload(label, size, lambda: _borrowed(file))
 
 
 def _batches(uploads: Sequence[_Upload]) -> Iterator[list[_Upload]]:
-    """Consecutive groups within 20 files and 128 MB each."""
+    """Consecutive groups of at most 20 files whose requests stay within 128 MB."""
     batch: list[_Upload] = []
-    size = 0
+    size = _CLOSING
     for upload in uploads:
         if batch and (
             len(batch) == MAX_ATTACHMENTS_PER_REQUEST
-            or size + upload.size > MAX_ATTACHMENTS_SIZE_PER_REQUEST
+            or size + upload.request_bytes > MAX_ATTACHMENTS_SIZE_PER_REQUEST
         ):
             yield batch
-            batch, size = [], 0
+            batch, size = [], _CLOSING
         batch.append(upload)
-        size += upload.size
+        size += upload.request_bytes
     if batch:
         yield batch
 
@@ -115,11 +195,15 @@ class Attachments(Resource):
         """Upload files to a project; returns them (with their hashes) in order.
 
         Files are streamed from disk (never read whole into memory) and sent in as many
-        requests as the limits need: at most 20 files and 128 MB per request. Every file
-        is checked before anything is sent.
+        requests as the service's limits need: at most 20 files per request and 128 MB per
+        request, multipart framing included. Every file is checked before anything is
+        sent; each is sent with the size it had then (a file that grows meanwhile is cut
+        there). A request whose answer is lost is retried: at worst the service keeps an
+        unreferenced copy of a file.
 
         Raises:
             AttachmentTooLargeError: A file is over 32 MB.
+            AttachmentReadError: A file cannot be read, or shrank while it was sent.
             InsufficientStorageError: The workspace's storage is full (507).
         """
         uploads = [_describe(source, i) for i, source in enumerate(files)]
@@ -138,13 +222,20 @@ class Attachments(Resource):
         self, code: str, batch: Sequence[_Upload]
     ) -> builtins.list[UploadedAttachment]:
         with contextlib.ExitStack() as stack:
-            parts = [
-                ("file[]", (u.name, stack.enter_context(u.open()), _mime(u.name))) for u in batch
-            ]
-            # The files stay open across retries: each try rewinds and streams them again.
-            result = await self._t.request("POST", f"/attachment/{seg(code)}", files=parts)
-        return structure(result, list[UploadedAttachment])
-
-
-def _mime(name: str) -> str:
-    return mimetypes.guess_type(name)[0] or "application/octet-stream"
+            parts = []
+            for upload in batch:
+                try:
+                    handle = stack.enter_context(upload.open())
+                except OSError as error:
+                    raise _unreadable(upload.name, error) from None
+                exact = _Exact(handle, upload.size, upload.name)
+                parts.append(("file[]", (upload.name, exact, upload.mime)))
+            try:
+                # The files stay open across retries: each try rewinds and streams them
+                # again. A lost answer is retried: at worst an unreferenced copy is stored.
+                result = await self._t.request(
+                    "POST", f"/attachment/{seg(code)}", files=parts, idempotent=True
+                )
+            except OSError as error:
+                raise AttachmentReadError(f"cannot send the files: {error}") from None
+        return structure(result, builtins.list[UploadedAttachment])
