@@ -11,15 +11,16 @@ and any resume is exactly-once on the service.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import hashlib
 import json
 import logging
-import mimetypes
 import os
 import re
 import secrets
 import stat
+import tempfile
 import time
 from collections.abc import (
     AsyncGenerator,
@@ -28,25 +29,25 @@ from collections.abc import (
     Callable,
     Iterable,
     Iterator,
+    Mapping,
 )
-from contextlib import ExitStack
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
 from . import exceptions as exc
 from ._converter import structure, unstructure
-from ._resources._base import seg
+from ._resources.attachments import request_groups
 from ._resources.results import MAX_RESULTS_PER_BULK, with_id
 from .models import ResultCreateV2, RunCreate
 
 if TYPE_CHECKING:
     from ._client import QaseClient
-    from ._http import Transport
 
 __all__ = [
     "MAX_ATTACHMENT_BYTES",
+    "DamagedLine",
     "FailedAttachment",
     "FailedResult",
     "UploadError",
@@ -62,10 +63,6 @@ logger: Final = logging.getLogger("qase_async")
 MB: Final = 1024 * 1024
 MAX_ATTACHMENT_BYTES: Final = 32 * MB
 """The service refuses bigger files; the uploader refuses them before sending."""
-MAX_ATTACHMENT_REQUEST_BYTES: Final = 128 * MB
-MAX_ATTACHMENTS_PER_REQUEST: Final = 20
-_MULTIPART_MARGIN: Final = 1 * MB
-"""Room left in a 128 MB attachment request for the multipart headers."""
 MAX_ERROR_CONTEXT: Final = 4_194_304
 """Characters of ``execution.error_context`` the service takes in one bulk request."""
 DEFAULT_CONCURRENCY: Final = 8
@@ -158,6 +155,9 @@ class UploadReport:
         spooled: Results written to the spool file after a fatal error.
         spool_path: That spool file, or ``None``.
         run_completed: Whether the run was completed (by :func:`upload_run`).
+        damaged: Lines of a resumed spool file that could not be read.
+        damaged_path: The spool file those lines were kept in, or ``None``.
+        interrupted: Whether :meth:`Uploader.interrupt` (or a cancellation) stopped it.
     """
 
     run_id: int
@@ -171,11 +171,19 @@ class UploadReport:
     spooled: int = 0
     spool_path: str | None = None
     run_completed: bool = False
+    damaged: tuple[DamagedLine, ...] = ()
+    damaged_path: str | None = None
+    interrupted: bool = False
 
     @property
     def ok(self) -> bool:
-        """Everything was sent: no refused result, no refused file, nothing spooled."""
-        return not self.failed and not self.failed_attachments and self.spool_path is None
+        """Everything was sent: no refused result or file, nothing spooled or damaged."""
+        return (
+            not self.failed
+            and not self.failed_attachments
+            and self.spool_path is None
+            and not self.damaged
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """The report as JSON-ready data; ``failed`` is a count, ``failures`` the list."""
@@ -193,6 +201,9 @@ class UploadReport:
             "ok": self.ok,
             "failures": [attrs.asdict(f) for f in self.failed],
             "failed_attachments": [attrs.asdict(f) for f in self.failed_attachments],
+            "damaged": [attrs.asdict(d) for d in self.damaged],
+            "damaged_path": self.damaged_path,
+            "interrupted": self.interrupted,
         }
 
 
@@ -309,18 +320,6 @@ def _absolute(path: str) -> str:
     return os.path.abspath(path)
 
 
-def _open_parts(
-    group: list[_FileInfo], stack: ExitStack
-) -> list[tuple[str, tuple[str, IO[bytes], str]]]:
-    """Multipart ``file[]`` parts; httpx streams them from disk (and rewinds on a retry)."""
-    parts: list[tuple[str, tuple[str, IO[bytes], str]]] = []
-    for info in group:
-        handle = stack.enter_context(open(info.path, "rb"))  # noqa: SIM115
-        mime = mimetypes.guess_type(info.name)[0] or "application/octet-stream"
-        parts.append(("file[]", (info.name, handle, mime)))
-    return parts
-
-
 def _sha256(path: str) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
@@ -330,10 +329,10 @@ def _sha256(path: str) -> str:
 
 
 class _Attachments:
-    """Uploads files once per job: keyed by content hash, stat-cached to avoid rehashing."""
+    """Uploads files once per job (keyed by content hash) through ``client.attachments``."""
 
-    def __init__(self, transport: Transport, code: str) -> None:
-        self._transport = transport
+    def __init__(self, client: QaseClient, code: str) -> None:
+        self._client = client
         self._code = code
         self._digests: dict[tuple[str, int, int], str] = {}
         self._uploads: dict[str, asyncio.Future[_Outcome]] = {}
@@ -411,18 +410,9 @@ class _Attachments:
             pending.paths = ()
 
     async def _upload(self, files: list[_FileInfo], job: _Job) -> None:
-        groups: list[list[_FileInfo]] = []
-        size = 0
-        for info in files:
-            if (
-                not groups
-                or len(groups[-1]) >= MAX_ATTACHMENTS_PER_REQUEST
-                or size + info.size > MAX_ATTACHMENT_REQUEST_BYTES - _MULTIPART_MARGIN
-            ):
-                groups.append([])
-                size = 0
-            groups[-1].append(info)
-            size += info.size
+        groups = [
+            [files[i] for i in group] for group in request_groups([(f.name, f.size) for f in files])
+        ]
         for i, group in enumerate(groups):
             try:
                 await self._post(group, job)
@@ -437,22 +427,22 @@ class _Attachments:
     async def _post(self, group: list[_FileInfo], job: _Job) -> None:
         try:
             hashes = await self._send(group)
-        except (exc.BadRequestError, exc.UnprocessableEntityError, exc.PayloadTooLargeError) as e:
+        except (
+            exc.BadRequestError,
+            exc.UnprocessableEntityError,
+            exc.PayloadTooLargeError,
+            exc.AttachmentTooLargeError,
+            exc.AttachmentReadError,
+        ) as error:
             if len(group) > 1:
                 for info in group:
                     await self._post([info], job)
                 return
-            self._uploads[group[0].sha256].set_result(
-                _Refused(f"refused by the service: {_reason(e)}")
-            )
-            return
-        except OSError as error:
-            # The file went away between hashing and sending.
-            if len(group) > 1:
-                for info in group:
-                    await self._post([info], job)
-                return
-            reason = f"cannot read the file: {error.strerror or type(error).__name__}"
+            if isinstance(error, exc.APIError):
+                reason = f"refused by the service: {_reason(error)}"
+            else:
+                # The file changed or went away between hashing and sending.
+                reason = str(error)
             self._uploads[group[0].sha256].set_result(_Refused(reason))
             return
         for info, value in zip(group, hashes, strict=True):
@@ -461,112 +451,218 @@ class _Attachments:
         job.progress()
 
     async def _send(self, group: list[_FileInfo]) -> list[str]:
-        with ExitStack() as stack:
-            parts = _open_parts(group, stack)
-            # Retrying an upload whose answer was lost stores at most an unreferenced
-            # copy of the file; no result is duplicated, so it is safe to retry.
-            answer = await self._transport.request(
-                "POST", f"/attachment/{seg(self._code)}", files=parts, idempotent=True
-            )
-        hashes = [str(a.get("hash") or "") for a in answer] if isinstance(answer, list) else []
+        uploaded = await self._client.attachments.upload(self._code, *[info.path for info in group])
+        hashes = [a.hash or "" for a in uploaded]
         if len(hashes) != len(group) or not all(hashes):
             raise exc.DecodeError(
-                f"expected {len(group)} attachment hashes, got {answer!r:.200}",
+                f"expected {len(group)} attachment hashes, got {len(hashes)}",
                 path="result",
-                model="list[Attachment]",
+                model="list[UploadedAttachment]",
             )
         return hashes
 
 
 # -- spool files -----------------------------------------------------------------------------
 
+SPOOL_MODE: Final = 0o600
+"""Spool files hold test output: only their owner may read them."""
+
+
+@attrs.frozen(kw_only=True)
+class DamagedLine:
+    """A spool line that could not be read; it is kept in a spool file of its own.
+
+    Attributes:
+        line: Its line number in the spool file (1 is the header).
+        reason: Why it could not be read.
+    """
+
+    line: int
+    reason: str
+
 
 class _Spool:
-    """A JSON-lines file of unsent results: a header line, then one result per line."""
+    """Writes a spool file atomically: a temporary file (mode 0600) beside the target,
+    synced, then renamed over it. Until :meth:`commit` the target is untouched."""
 
-    def __init__(self, directory: Path, code: str, run_id: int) -> None:
-        directory.mkdir(parents=True, exist_ok=True)
-        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-        safe_code = re.sub(r"[^A-Za-z0-9]", "_", code)
-        self.path = (
-            directory / f"qase-spool-{safe_code}-{run_id}-{stamp}-{secrets.token_hex(3)}.jsonl"
-        )
+    def __init__(self, path: Path, header: Mapping[str, Any]) -> None:
+        self.path = path
         self.count = 0
-        self._file = self.path.open("x", encoding="utf-8")
-        self._line(
-            {
-                "qase_async_spool": SPOOL_VERSION,
-                "project": code,
-                "run_id": run_id,
-                "created": dt.datetime.now(dt.UTC).isoformat(),
-            }
-        )
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        self._temp = Path(temp)
+        os.fchmod(fd, SPOOL_MODE)
+        self._file = os.fdopen(fd, "wb")
+        self._line({"qase_async_spool": SPOOL_VERSION, **header})
 
     def _line(self, data: Any) -> None:
-        self._file.write(json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n")
+        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        self._file.write(text.encode("utf-8") + b"\n")
 
     def write(self, pending: _Pending) -> None:
         self._line({"result": unstructure(pending.result), "attachments": list(pending.paths)})
         self.count += 1
 
-    def close(self) -> None:
-        self._file.flush()
-        os.fsync(self._file.fileno())
+    def write_raw(self, line: bytes) -> None:
+        self._file.write(line.rstrip(b"\r\n") + b"\n")
+        self.count += 1
+
+    def commit(self) -> None:
+        try:
+            self._file.flush()
+            os.fsync(self._file.fileno())
+        finally:
+            self._file.close()
+        os.replace(self._temp, self.path)
+        _sync_dir(self.path.parent)
+
+    def discard(self) -> None:
         self._file.close()
+        self._temp.unlink(missing_ok=True)
 
 
-def _spool_header(path: Path) -> dict[str, Any]:
+def _sync_dir(directory: Path) -> None:
     try:
-        with path.open(encoding="utf-8") as handle:
-            header = json.loads(handle.readline() or "null")
-    except (OSError, ValueError) as error:
-        raise exc.ConfigurationError(f"{path}: not a readable spool file ({error})") from None
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:  # pragma: no cover - a platform without directory handles
+        return
+    try:
+        os.fsync(fd)
+    except OSError:  # pragma: no cover
+        pass
+    finally:
+        os.close(fd)
+
+
+def _new_spool_path(directory: Path, code: str, run_id: int) -> Path:
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    safe_code = re.sub(r"[^A-Za-z0-9]", "_", code)
+    return directory / f"qase-spool-{safe_code}-{run_id}-{stamp}-{secrets.token_hex(3)}.jsonl"
+
+
+def _damaged_path(path: Path) -> Path:
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    stem = path.name[: -len(".jsonl")] if path.name.endswith(".jsonl") else path.name
+    return path.with_name(f"{stem}.damaged-{stamp}-{secrets.token_hex(3)}.jsonl")
+
+
+@attrs.frozen(kw_only=True)
+class SpoolHeader:
+    """What the first line of a spool file says.
+
+    Attributes:
+        project: The project code.
+        run_id: The run its results belong to.
+        base_url: The service it was written for (``None`` in files of older versions).
+        state: ``"stopped"`` (it lists every result not confirmed sent) or ``"open"``
+            (an upload was still running when it was written: run its command again).
+        extra: Any other fields.
+    """
+
+    project: str
+    run_id: int
+    base_url: str | None = None
+    state: str = "stopped"
+    extra: Mapping[str, Any] = attrs.field(factory=dict)
+
+
+def read_spool_header(path: str | os.PathLike[str]) -> SpoolHeader:
+    """Read and check the header of a spool file.
+
+    Raises:
+        ConfigurationError: The file cannot be read or is not a qase-async spool file;
+            the message is one line naming the file.
+    """
+    path = Path(path)
+    try:
+        with path.open("rb") as handle:
+            first = handle.readline(1 << 16)
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        raise exc.ConfigurationError(f"{path}: cannot read the spool file: {reason}") from None
+    try:
+        header = json.loads(first.decode("utf-8")) if first.strip() else None
+    except (UnicodeDecodeError, ValueError):
+        raise exc.ConfigurationError(
+            f"{path}, line 1: not a qase-async spool file (the header is not JSON)"
+        ) from None
     if not isinstance(header, dict) or header.get("qase_async_spool") != SPOOL_VERSION:
-        raise exc.ConfigurationError(f"{path}: not a qase-async spool file")
-    return header
+        raise exc.ConfigurationError(f"{path}, line 1: not a qase-async spool file")
+    project, run_id = header.get("project"), header.get("run_id")
+    base_url, state = header.get("base_url"), header.get("state", "stopped")
+    if not isinstance(project, str) or not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", project):
+        raise exc.ConfigurationError(f"{path}, line 1: the header has no valid project code")
+    if isinstance(run_id, bool) or not isinstance(run_id, int) or run_id < 1:
+        raise exc.ConfigurationError(f"{path}, line 1: the header has no valid run id")
+    if base_url is not None and not isinstance(base_url, str):
+        raise exc.ConfigurationError(f"{path}, line 1: the header's base_url is not text")
+    if state not in ("stopped", "open"):
+        raise exc.ConfigurationError(f"{path}, line 1: unknown spool state {state!r}")
+    known = {"qase_async_spool", "project", "run_id", "base_url", "state"}
+    return SpoolHeader(
+        project=project,
+        run_id=run_id,
+        base_url=base_url,
+        state=state,
+        extra={k: v for k, v in header.items() if k not in known},
+    )
 
 
 def spool_target(path: str | os.PathLike[str]) -> tuple[str, int]:
     """The project code and run id a spool file belongs to."""
-    header = _spool_header(Path(path))
-    return str(header["project"]), int(header["run_id"])
+    header = read_spool_header(path)
+    return header.project, header.run_id
 
 
-def _spool_items(path: Path) -> Iterator[UploadItem]:
-    with path.open(encoding="utf-8") as handle:
+def _spool_items(path: Path, damaged: list[tuple[DamagedLine, bytes]]) -> Iterator[UploadItem]:
+    """The results of a spool file; a line that cannot be read goes to ``damaged``."""
+    with path.open("rb") as handle:
         handle.readline()
-        for number, line in enumerate(handle, start=2):
-            if not line.strip():
+        for number, raw in enumerate(handle, start=2):
+            if not raw.strip():
                 continue
             try:
-                data = json.loads(line)
+                data = json.loads(raw.decode("utf-8"))
                 result: ResultCreateV2 = structure(data["result"], ResultCreateV2)
-                files = [str(p) for p in data.get("attachments") or []]
+                files = data.get("attachments") or []
+                if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
+                    raise TypeError("attachments is not a list of paths")
             except (ValueError, KeyError, TypeError, exc.DecodeError) as error:
-                raise exc.ConfigurationError(f"{path}, line {number}: {error}") from None
+                reason = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+                logger.warning("%s, line %d: damaged, kept aside (%.200s)", path, number, reason)
+                damaged.append((DamagedLine(line=number, reason=reason[:300]), raw))
+                continue
             yield UploadItem(result=result, attachments=tuple(files))
 
 
 # -- the job ---------------------------------------------------------------------------------
 
 
-class _Job:
-    """The state of one :meth:`Uploader.upload` call."""
+class _Interrupted(Exception):
+    """The job was asked to stop (a signal, a cancellation)."""
 
-    def __init__(self, uploader: Uploader) -> None:
+
+class _Job:
+    """The state of one :meth:`Uploader.upload` or :meth:`Uploader.resume` call."""
+
+    def __init__(self, uploader: Uploader, spool_path: Path | None) -> None:
         self.up = uploader
-        self.meter = uploader._transport.stats
+        self.meter = uploader._client.stats
         self._requests0 = self.meter.requests
         self._waited0 = self.meter.rate_limit_wait
         self.started = time.monotonic()
+        self.spool_path = spool_path
         self.sent = 0
         self.failed: list[FailedResult] = []
+        self.refused: list[_Pending] = []
         self.failed_attachments: list[FailedAttachment] = []
         self.attachments_uploaded = 0
         self.fatal: BaseException | None = None
         self.unsent: list[_Pending] = []
         self.source_done = False
-        self._tasks: set[asyncio.Task[None]] = set()
+        self.damaged: list[tuple[DamagedLine, bytes]] = []
+        self.damaged_path: Path | None = None
+        self._tasks: dict[asyncio.Task[None], list[list[_Pending]]] = {}
 
     def progress(self) -> None:
         callback = self.up._on_progress
@@ -593,13 +689,23 @@ class _Job:
             duration=time.monotonic() - self.started,
             spooled=spool.count if spool else 0,
             spool_path=str(spool.path) if spool else None,
+            damaged=tuple(line for line, _ in self.damaged),
+            damaged_path=str(self.damaged_path) if self.damaged_path else None,
+            interrupted=isinstance(self.fatal, _Interrupted),
         )
 
     def stop(self, error: BaseException, unsent: list[_Pending]) -> None:
         if self.fatal is None:
             self.fatal = error
-            logger.error("upload stopping: %s", _reason(error))
+            # The caller hears of it through UploadError; this is for the debug log.
+            logger.info("upload stopping: %s", _reason(error))
         self.unsent.extend(unsent)
+
+    def interrupt(self, reason: str) -> None:
+        """Stop at once: requests in flight are abandoned (their results are spooled)."""
+        self.stop(_Interrupted(reason), [])
+        for task in self._tasks:
+            task.cancel()
 
     async def run(self, source: AsyncIterator[Any]) -> UploadReport:
         semaphore = asyncio.Semaphore(self.up._concurrency)
@@ -630,16 +736,26 @@ class _Job:
                     batch, chars = [], 0
             if batch:
                 await self._submit(batch, semaphore)
+                batch = []
             while self._tasks:
-                await asyncio.gather(*self._tasks)
-        finally:
-            for task in self._tasks:
-                task.cancel()
-            if self._tasks:
                 await asyncio.gather(*self._tasks, return_exceptions=True)
-        if self.fatal is None:
-            return self.report()
-        return await self._spool(source)
+        except asyncio.CancelledError:
+            # The caller cancelled the upload: nothing may be lost on the way out.
+            self.unsent.extend(batch)
+            self.interrupt("cancelled")
+            await self._drain()
+            report = await self._finish(source)
+            logger.warning("upload cancelled; unsent results kept in %s", report.spool_path)
+            raise
+        finally:
+            await self._drain()
+        return await self._finish(source)
+
+    async def _drain(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        while self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
 
     async def _submit(self, batch: list[_Pending], semaphore: asyncio.Semaphore) -> None:
         # Waiting for a free slot here is what bounds memory: reading stops meanwhile.
@@ -648,30 +764,39 @@ class _Job:
             semaphore.release()
             self.unsent.extend(batch)
             return
-        task = asyncio.create_task(self._batch(batch, semaphore))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        work = [batch]
+        task = asyncio.create_task(self._batch(work, semaphore))
+        self._tasks[task] = work
+        task.add_done_callback(self._done)
 
-    async def _batch(self, batch: list[_Pending], semaphore: asyncio.Semaphore) -> None:
+    def _done(self, task: asyncio.Task[None]) -> None:
+        self._tasks.pop(task, None)
+
+    async def _batch(self, work: list[list[_Pending]], semaphore: asyncio.Semaphore) -> None:
+        """Send one batch; ``work`` always holds the part of it not yet confirmed."""
         try:
-            await self.up._attachments.resolve(batch, self)
-            await self._deliver(batch)
+            await self.up._attachments.resolve(work[0], self)
+            await self._deliver(work)
         except _Fatal as fatal:
-            self.stop(fatal.error, fatal.unsent)
+            self.stop(fatal.error, [p for chunk in work for p in chunk])
+        except asyncio.CancelledError:
+            # Abandoned by an interrupt: what was not confirmed goes to the spool.
+            self.unsent.extend(p for chunk in work for p in chunk)
         except Exception as error:
             # Unexpected, but the batch is still not lost: ids make resending it safe.
-            self.stop(error, batch)
+            self.stop(error, [p for chunk in work for p in chunk])
         finally:
+            work.clear()
             semaphore.release()
 
-    async def _deliver(self, batch: list[_Pending]) -> None:
+    async def _deliver(self, work: list[list[_Pending]]) -> None:
         results = self.up._client.v2.results
-        work = [batch]  # a stack: the last chunk is sent next
-        while work:
-            chunk = work.pop()
+        while work:  # a stack: the last chunk is sent next, and popped once confirmed
+            chunk = work[-1]
             try:
                 await results.create_bulk(self.up.code, self.up.run_id, [p.result for p in chunk])
             except exc.PayloadTooLargeError as error:
+                work.pop()
                 if len(chunk) == 1:
                     self._fail(chunk[0], error)
                     continue
@@ -682,13 +807,15 @@ class _Job:
                 half = (len(chunk) + 1) // 2
                 work += [chunk[half:], chunk[:half]]
             except (exc.BadRequestError, exc.UnprocessableEntityError) as error:
+                work.pop()
                 if len(chunk) == 1:
                     self._fail(chunk[0], error)
                     continue
                 work += _split(chunk, error)
             except Exception as error:
-                raise _Fatal(error, [p for c in [chunk, *reversed(work)] for p in c]) from error
+                raise _Fatal(error, []) from error
             else:
+                work.pop()
                 self.sent += len(chunk)
                 self.progress()
 
@@ -701,12 +828,48 @@ class _Job:
                 id=result.id or "", title=result.title, reason=reason, status_code=error.status_code
             )
         )
+        self.refused.append(pending)
         self.progress()
+
+    def _keep_damaged(self, origin: Path) -> None:
+        """Write the damaged lines of a resumed spool to a spool file of their own."""
+        if not self.damaged or self.damaged_path is not None:
+            return
+        spool = _Spool(_damaged_path(origin), self.up._header(damaged_from=origin.name))
+        try:
+            for _, raw in self.damaged:
+                spool.write_raw(raw)
+        except BaseException:
+            spool.discard()
+            raise
+        spool.commit()
+        self.damaged_path = spool.path
+
+    async def _finish(self, source: AsyncIterator[Any]) -> UploadReport:
+        origin = self.up._resuming
+        if origin is not None:
+            self._keep_damaged(origin)
+        if self.fatal is None:
+            if origin is not None:
+                if self.refused:
+                    # Refused results exist nowhere else: they stay in the spool.
+                    spool = self._open_spool()
+                    for pending in self.refused:
+                        spool.write(pending)
+                    spool.commit()
+                    return self.report(spool)
+                _remove(origin)
+            return self.report()
+        return await self._spool(source)
+
+    def _open_spool(self) -> _Spool:
+        path = self.spool_path or _new_spool_path(self.up._spool_dir, self.up.code, self.up.run_id)
+        return _Spool(path, self.up._header())
 
     async def _spool(self, source: AsyncIterator[Any]) -> UploadReport:
         assert self.fatal is not None
         try:
-            spool = _Spool(self.up._spool_dir, self.up.code, self.up.run_id)
+            spool = self._open_spool()
         except OSError as error:
             report = self.report()
             raise UploadError(
@@ -718,7 +881,7 @@ class _Job:
             ) from self.fatal
         broken: BaseException | None = None
         try:
-            for pending in self.unsent:
+            for pending in [*self.refused, *self.unsent] if self.up._resuming else self.unsent:
                 spool.write(pending)
             self.unsent.clear()
             if not self.source_done:
@@ -728,13 +891,15 @@ class _Job:
                     self.source_done = True
                 except Exception as error:
                     broken = error
-        finally:
-            spool.close()
+            spool.commit()
+        except BaseException:
+            spool.discard()
+            raise
         report = self.report(spool)
         message = (
-            f"upload stopped: {_reason(self.fatal)}; {report.sent} results sent, "
-            f"{len(report.failed)} refused, {report.spooled} unsent results written to "
-            f"{spool.path} (resume with: qase-async upload --resume {spool.path})"
+            f"upload stopped: {_reason(self.fatal)}; {report.sent} results sent to run "
+            f"{self.up.run_id}, {len(report.failed)} refused, {report.spooled} not confirmed "
+            f"kept in {spool.path} (resume with: qase-async upload --resume {spool.path})"
         )
         if broken is not None:
             message += f"; reading the input then failed: {_reason(broken)}"
@@ -765,6 +930,9 @@ class Uploader:
             uploader's life when the service answers 413.
         spool_dir: Where a spool file is written after a fatal error (default: the
             working directory).
+        spool_path: Write the spool to exactly this file instead (replacing it
+            atomically); :meth:`resume` rewrites the file it resumes unless this is given.
+        spool_header: More fields for the spool file's header (JSON values).
         concurrency: Bulk requests in flight at once; default ``min(8, rate limit)``.
             The limiter still paces every request, so a bigger number cannot cause 429s.
         on_progress: Called with an :class:`UploadProgress` after every request that
@@ -779,6 +947,8 @@ class Uploader:
         *,
         batch_size: int = MAX_RESULTS_PER_BULK,
         spool_dir: str | os.PathLike[str] | None = None,
+        spool_path: str | os.PathLike[str] | None = None,
+        spool_header: Mapping[str, Any] | None = None,
         concurrency: int | None = None,
         on_progress: Callable[[UploadProgress], object] | None = None,
     ) -> None:
@@ -788,20 +958,50 @@ class Uploader:
             )
         if concurrency is not None and concurrency < 1:
             raise exc.ConfigurationError(f"concurrency must be at least 1, got {concurrency}")
-        self._client = client
-        self._transport: Transport = client._transport
+        self._client = _bulk(client)
         self.code = code
         self.run_id = int(run_id)
         self.batch_size = batch_size
         self._spool_dir = Path(spool_dir) if spool_dir is not None else Path.cwd()
+        self._spool_path = Path(spool_path) if spool_path is not None else None
+        self._spool_header = dict(spool_header or {})
         limit = getattr(client.limiter, "limit", None)
         default = min(DEFAULT_CONCURRENCY, limit) if isinstance(limit, int) else DEFAULT_CONCURRENCY
         self._concurrency = concurrency or max(1, default)
         self._on_progress = on_progress
-        self._attachments = _Attachments(self._transport, code)
+        self._attachments = _Attachments(self._client, code)
+        self._job: _Job | None = None
+        self._resuming: Path | None = None
 
     def __repr__(self) -> str:
         return f"Uploader(code={self.code!r}, run_id={self.run_id})"
+
+    def _header(self, **more: Any) -> dict[str, Any]:
+        return {
+            **self._spool_header,
+            **more,
+            "project": self.code,
+            "run_id": self.run_id,
+            "base_url": self._client.base_url,
+            "state": "stopped",
+            "created": dt.datetime.now(dt.UTC).isoformat(),
+        }
+
+    def interrupt(self, reason: str = "interrupted") -> bool:
+        """Stop the running upload at once, as after a fatal error.
+
+        Requests in flight are abandoned; every result not confirmed sent (those in
+        flight included) is written to the spool file, and the upload raises
+        :class:`UploadError` with ``report.interrupted`` set. Safe to call from a signal
+        handler run by the event loop.
+
+        Returns:
+            Whether an upload was running.
+        """
+        if self._job is None:
+            return False
+        self._job.interrupt(reason)
+        return True
 
     async def upload(self, results: ResultSource) -> UploadReport:
         """Send every result; returns the report.
@@ -809,43 +1009,82 @@ class Uploader:
         Results the service refuses (400/422, or 413 alone) are reported in
         ``report.failed`` and the rest are sent. Files that cannot be attached are
         reported in ``report.failed_attachments`` and their results sent without them.
+        If the upload is cancelled, every result not confirmed sent is written to a spool
+        file first (a warning names it).
 
         Raises:
             UploadError: A fatal error (401, 403, 404, 507, retries spent, the input
-                failing) stopped the job. Everything not sent, including the unread
-                rest of ``results``, is in the spool file the error names.
+                failing) or :meth:`interrupt` stopped the job. Everything not sent,
+                including the unread rest of ``results``, is in the spool file the error
+                names.
         """
-        source = _aiter(results)
-        try:
-            return await _Job(self).run(source)
-        finally:
+        return await self._run(_aiter(results), None)
+
+    async def _run(
+        self,
+        source: AsyncGenerator[Any, None],
+        resuming: Path | None,
+        damaged: list[tuple[DamagedLine, bytes]] | None = None,
+    ) -> UploadReport:
+        if self._job is not None:
             await source.aclose()
-
-    async def resume(self, spool_path: str | os.PathLike[str]) -> UploadReport:
-        """Send the results of a spool file written by a stopped upload.
-
-        Ids are kept, so results that did reach the service are not duplicated. The spool
-        file is deleted once all its results are sent, refused, or moved to a new spool
-        file (named by the :class:`UploadError`).
-
-        Raises:
-            ConfigurationError: The file is not a spool file of this project and run.
-            UploadError: As for :meth:`upload`.
-        """
-        path = Path(spool_path)
-        code, run_id = spool_target(path)
-        if code.upper() != self.code.upper() or run_id != self.run_id:
-            raise exc.ConfigurationError(
-                f"{path} holds results of {code} run {run_id}, not {self.code} run {self.run_id}"
-            )
-        job = _Job(self)
-        source = _aiter(_spool_items(path))
+            raise exc.ConfigurationError("this uploader is already running an upload")
+        self._resuming = resuming
+        job = _Job(self, self._spool_path or resuming)
+        if damaged is not None:
+            job.damaged = damaged
+        self._job = job
         try:
             return await job.run(source)
         finally:
+            self._job = None
+            self._resuming = None
             await source.aclose()
-            if job.source_done:
-                _remove(path)
+
+    async def resume(
+        self, spool_path: str | os.PathLike[str], *, any_base_url: bool = False
+    ) -> UploadReport:
+        """Send the results of a spool file written by a stopped upload.
+
+        Ids are kept, so results that did reach the service are not duplicated. A line
+        that cannot be read is reported (``report.damaged``, by line number) and kept in
+        a spool file of its own (``report.damaged_path``); every other line is sent. The
+        file is removed only once everything in it is confirmed sent; after another stop
+        it is rewritten (atomically) with what is still unsent, and results the service
+        refused stay in it.
+
+        Args:
+            spool_path: The spool file.
+            any_base_url: Send even when the file was written for another service
+                (``base_url`` in its header differs from the client's).
+
+        Raises:
+            ConfigurationError: The file is not a spool file of this project and run (or
+                of this service), or it belongs to an upload that did not finish.
+            UploadError: As for :meth:`upload`.
+        """
+        path = Path(spool_path)
+        header = read_spool_header(path)
+        if header.project.upper() != self.code.upper() or header.run_id != self.run_id:
+            raise exc.ConfigurationError(
+                f"{path} holds results of {header.project} run {header.run_id}, "
+                f"not {self.code} run {self.run_id}"
+            )
+        if header.base_url and header.base_url != self._client.base_url and not any_base_url:
+            raise exc.ConfigurationError(
+                f"{path} was written for {header.base_url}, not {self._client.base_url}"
+            )
+        if header.state != "stopped":
+            raise exc.ConfigurationError(
+                f"{path} belongs to an upload that did not finish; run its command again"
+            )
+        damaged: list[tuple[DamagedLine, bytes]] = []
+        return await self._run(_aiter(_spool_items(path, damaged)), path, damaged)
+
+
+def _bulk(client: QaseClient) -> QaseClient:
+    """The client an upload sends with: at bulk priority where the client has lanes."""
+    return client
 
 
 def _remove(path: Path) -> None:
@@ -854,10 +1093,8 @@ def _remove(path: Path) -> None:
 
 async def complete_run(client: QaseClient, code: str, run_id: int) -> None:
     """Complete a run; a retry after a lost answer is harmless (already complete is fine)."""
-    path = f"/run/{seg(code)}/{int(run_id)}/complete"
     try:
-        # Completing twice changes nothing, so retrying a lost answer is safe.
-        await client._transport.request("POST", path, idempotent=True)
+        await client.runs.complete(code, run_id)
     except exc.UnprocessableEntityError:
         run = await client.runs.get(code, run_id)
         if run.status != 1:
@@ -872,6 +1109,8 @@ async def upload_run(
     run_id: int | None = None,
     title: str | None = None,
     complete: bool = False,
+    on_run: Callable[[int], object] | None = None,
+    on_uploader: Callable[[Uploader], object] | None = None,
     **options: Any,
 ) -> UploadReport:
     """Create a run (or use ``run_id``), upload into it, and complete it if all was sent.
@@ -884,6 +1123,9 @@ async def upload_run(
         title: The new run's title (default: ``Automated run <UTC time>``).
         complete: Complete the run afterwards, but only if the report is ``ok``;
             otherwise it is left open and a warning says why.
+        on_run: Called with the run id before any result is sent (e.g. to record it).
+        on_uploader: Called with the :class:`Uploader` before it starts (e.g. to keep it
+            for :meth:`Uploader.interrupt`).
         **options: Passed to :class:`Uploader`.
 
     Returns:
@@ -895,10 +1137,25 @@ async def upload_run(
     """
     if run_id is None:
         stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-        run_id = await client.runs.create(
-            code, RunCreate(title=title or f"Automated run {stamp}", is_autotest=True)
-        )
-    report = await Uploader(client, code, run_id, **options).upload(results)
+        run = RunCreate(title=title or f"Automated run {stamp}", is_autotest=True)
+        # A run created while the caller is being cancelled must still be known: the
+        # creation is finished first, then the cancellation goes on.
+        creating = asyncio.ensure_future(_bulk(client).runs.create(code, run))
+        try:
+            run_id = await asyncio.shield(creating)
+        except asyncio.CancelledError:
+            if not creating.cancelled():
+                with contextlib.suppress(Exception, asyncio.CancelledError):
+                    created = await creating
+                    if on_run is not None:
+                        on_run(created)
+            raise
+    if on_run is not None:
+        on_run(run_id)
+    uploader = Uploader(client, code, run_id, **options)
+    if on_uploader is not None:
+        on_uploader(uploader)
+    report = await uploader.upload(results)
     if not complete:
         return report
     if not report.ok:
@@ -909,5 +1166,5 @@ async def upload_run(
             len(report.failed_attachments),
         )
         return report
-    await complete_run(client, code, run_id)
+    await complete_run(_bulk(client), code, run_id)
     return attrs.evolve(report, run_completed=True)

@@ -97,12 +97,6 @@ class _Upload:
     def mime(self) -> str:
         return mimetypes.guess_type(self.name)[0] or "application/octet-stream"
 
-    @property
-    def request_bytes(self) -> int:
-        """What this file adds to a request: its bytes and its multipart framing."""
-        name = len(self.name.encode("utf-8", "replace"))
-        return self.size + _PART_FRAMING + 3 * name + len(self.mime)
-
 
 @contextlib.contextmanager
 def _borrowed(file: IO[bytes]) -> Iterator[IO[bytes]]:
@@ -150,21 +144,33 @@ def _describe(source: AttachmentSource, index: int) -> _Upload:
     return _Upload(label, size, lambda: _borrowed(file))
 
 
-def _batches(uploads: Sequence[_Upload]) -> Iterator[list[_Upload]]:
-    """Consecutive groups of at most 20 files whose requests stay within 128 MB."""
-    batch: list[_Upload] = []
+def request_bytes(name: str, size: int) -> int:
+    """What a file adds to an upload request: its bytes and its multipart framing."""
+    mime = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    return size + _PART_FRAMING + 3 * len(name.encode("utf-8", "replace")) + len(mime)
+
+
+def request_groups(files: Sequence[tuple[str, int]]) -> builtins.list[builtins.list[int]]:
+    """Split ``(name, size)`` files, in order, into the requests the service takes.
+
+    Each group (of indices) holds at most 20 files and makes a request of at most 128 MB,
+    multipart framing included.
+    """
+    groups: builtins.list[builtins.list[int]] = []
     size = _CLOSING
-    for upload in uploads:
-        if batch and (
-            len(batch) == MAX_ATTACHMENTS_PER_REQUEST
-            or size + upload.request_bytes > MAX_ATTACHMENTS_SIZE_PER_REQUEST
+    for index, (name, file_size) in enumerate(files):
+        need = request_bytes(name, file_size)
+        if groups and (
+            len(groups[-1]) == MAX_ATTACHMENTS_PER_REQUEST
+            or size + need > MAX_ATTACHMENTS_SIZE_PER_REQUEST
         ):
-            yield batch
-            batch, size = [], _CLOSING
-        batch.append(upload)
-        size += upload.request_bytes
-    if batch:
-        yield batch
+            groups.append([])
+            size = _CLOSING
+        if not groups:
+            groups.append([])
+        groups[-1].append(index)
+        size += need
+    return groups
 
 
 class Attachments(Resource):
@@ -214,8 +220,8 @@ class Attachments(Resource):
                     f"{MAX_ATTACHMENT_SIZE} bytes (32 MB) per file"
                 )
         uploaded: builtins.list[UploadedAttachment] = []
-        for batch in _batches(uploads):
-            uploaded += await self._upload(code, batch)
+        for group in request_groups([(u.name, u.size) for u in uploads]):
+            uploaded += await self._upload(code, [uploads[i] for i in group])
         return uploaded
 
     async def _upload(
