@@ -608,6 +608,26 @@ def read_spool_header(path: str | os.PathLike[str]) -> SpoolHeader:
     )
 
 
+def mark_spool_open(
+    path: str | os.PathLike[str], *, project: str, run_id: int, base_url: str
+) -> None:
+    """Write a spool file that only names the run of an upload under way (state ``open``).
+
+    Whoever finds it knows the run an interrupted or killed upload was sending into; the
+    upload replaces it with a full spool when it stops, and the caller removes it when the
+    upload is done.
+    """
+    header = {
+        "project": project,
+        "run_id": int(run_id),
+        "base_url": base_url,
+        "state": "open",
+        "created": dt.datetime.now(dt.UTC).isoformat(),
+    }
+    spool = _Spool(Path(path), header)
+    spool.commit()
+
+
 def spool_target(path: str | os.PathLike[str]) -> tuple[str, int]:
     """The project code and run id a spool file belongs to."""
     header = read_spool_header(path)
@@ -972,6 +992,7 @@ class Uploader:
         self._attachments = _Attachments(self._client, code)
         self._job: _Job | None = None
         self._resuming: Path | None = None
+        self._interrupted: str | None = None
 
     def __repr__(self) -> str:
         return f"Uploader(code={self.code!r}, run_id={self.run_id})"
@@ -996,9 +1017,11 @@ class Uploader:
         handler run by the event loop.
 
         Returns:
-            Whether an upload was running.
+            Whether an upload was running (if not, the next one stops as it starts).
         """
         if self._job is None:
+            # Asked before the upload started: it stops as soon as it starts.
+            self._interrupted = reason
             return False
         self._job.interrupt(reason)
         return True
@@ -1034,6 +1057,8 @@ class Uploader:
         if damaged is not None:
             job.damaged = damaged
         self._job = job
+        if self._interrupted is not None:
+            job.interrupt(self._interrupted)
         try:
             return await job.run(source)
         finally:
