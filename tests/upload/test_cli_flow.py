@@ -1,0 +1,197 @@
+"""``qase-async upload``'s flow: options that exclude each other, resume targets, output."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from qase_async._cli import main
+from qase_async.testing import FakeQase
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "junit-report.xml"
+SECRET = "s3cr3t-token-value"
+
+
+@pytest.fixture
+def served() -> Iterator[tuple[FakeQase, str]]:
+    """A fake on a loopback socket that knows the token ``SECRET`` and project DEMO."""
+    fake = FakeQase(tokens={SECRET})
+    with fake.serve_in_thread() as origin:
+        with httpx.Client(base_url=origin, headers={"Token": SECRET}) as http:
+            http.post("/v1/project", json={"title": "Demo", "code": "DEMO"}).raise_for_status()
+        yield fake, origin
+
+
+def _one_line(err: str) -> str:
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert "Traceback" not in err
+    return lines[0]
+
+
+def test_fake_with_base_url_is_an_error(capsys: pytest.CaptureFixture[str]):
+    """--fake and --base-url name two different services: refused, nothing sent."""
+    status = main(["upload", str(EXAMPLE), "-p", "DEMO", "--fake", "--base-url", "https://x.io"])
+    _, err = capsys.readouterr()
+    assert status == 2
+    assert "--base-url" in _one_line(err)
+
+
+def test_a_report_without_test_cases_creates_no_run(
+    served: tuple[FakeQase, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+):
+    """A report with zero test cases exits non-zero with a clear line and creates no run."""
+    fake, origin = served
+    empty = tmp_path / "empty.xml"
+    empty.write_text('<testsuite name="none" tests="0"></testsuite>', encoding="utf-8")
+    argv = ["upload", str(empty), "-p", "DEMO", "--base-url", origin, "--token", SECRET]
+    status = main([*argv, "--spool-dir", str(tmp_path)])
+    _, err = capsys.readouterr()
+    assert status == 2
+    assert "no test cases" in _one_line(err)
+    assert "no run created" in err
+    assert not fake.state.runs.get("DEMO")
+
+
+def test_plain_http_is_refused_with_the_cli_flag_named(capsys: pytest.CaptureFixture[str]):
+    """The refusal of http:// tells a command-line user about --allow-insecure-http."""
+    argv = ["upload", str(EXAMPLE), "-p", "DEMO", "--base-url", "http://qase.example.com"]
+    status = main([*argv, "--token", SECRET])
+    _, err = capsys.readouterr()
+    assert status == 2
+    line = _one_line(err)
+    assert "--allow-insecure-http" in line
+    assert "allow_insecure_http=True" not in line
+
+
+def _spool(path: Path, base_url: str | None, count: int = 3) -> Path:
+    header: dict[str, object] = {"qase_async_spool": 1, "project": "DEMO", "run_id": 1}
+    if base_url is not None:
+        header["base_url"] = base_url
+    lines = [header] + [
+        {"result": {"id": f"s{i}", "title": f"t{i}", "execution": {"status": "passed"}}}
+        for i in range(count)
+    ]
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    return path
+
+
+def _run(origin: str) -> None:
+    with httpx.Client(base_url=origin, headers={"Token": SECRET}) as http:
+        http.post("/v1/run/DEMO", json={"title": "CI"}).raise_for_status()
+
+
+def test_resume_goes_to_the_service_the_spool_names(
+    served: tuple[FakeQase, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+):
+    """Without --base-url, --resume sends to the base URL recorded in the spool file."""
+    fake, origin = served
+    _run(origin)
+    spool = _spool(tmp_path / "s.jsonl", origin)
+    status = main(["upload", "--resume", str(spool), "--token", SECRET, "--json"])
+    out, err = capsys.readouterr()
+    assert status == 0, err
+    assert json.loads(out)["sent"] == 3
+    assert set(fake.state.idempotency[("DEMO", 1)]) == {"s0", "s1", "s2"}
+
+
+def test_resume_refuses_another_base_url_unless_forced(
+    served: tuple[FakeQase, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+):
+    """A spool written for one service is not sent to another given with --base-url,
+    unless --force-base-url says so."""
+    fake, origin = served
+    _run(origin)
+    spool = _spool(tmp_path / "s.jsonl", "https://qase.example.com")
+    argv = ["upload", "--resume", str(spool), "--base-url", origin, "--token", SECRET]
+    status = main(argv)
+    _, err = capsys.readouterr()
+    assert status == 2
+    line = _one_line(err)
+    assert "https://qase.example.com" in line
+    assert "--force-base-url" in line
+    assert fake.stats.results_stored == 0
+
+    status = main([*argv, "--force-base-url"])
+    capsys.readouterr()
+    assert status == 0
+    assert fake.stats.results_stored == 3
+
+
+@pytest.mark.parametrize(
+    "first_line",
+    [
+        "this is not json",
+        '{"qase_async_spool": 1, "project": "DEMO"}',
+        '{"qase_async_spool": 1, "project": "DEMO", "run_id": "seven"}',
+    ],
+)
+def test_a_bad_spool_header_is_one_line_and_status_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], first_line: str
+):
+    """Errors in a spool header give one line naming the file, exit 2, no traceback."""
+    spool = tmp_path / "s.jsonl"
+    spool.write_text(first_line + "\n", encoding="utf-8")
+    status = main(["upload", "--resume", str(spool), "--token", SECRET])
+    out, err = capsys.readouterr()
+    assert status == 2
+    assert out == ""
+    assert str(spool) in _one_line(err)
+
+
+def _upload_process(origin: str, tmp_path: Path, *more: str) -> subprocess.CompletedProcess[str]:
+    argv = ["upload", str(EXAMPLE), "-p", "DEMO", "--base-url", origin, "--token", SECRET]
+    return subprocess.run(
+        [sys.executable, "-m", "qase_async", *argv, "--spool-dir", str(tmp_path), *more],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_retry_warnings_reach_stderr_once(served: tuple[FakeQase, str], tmp_path: Path):
+    """Two 429 cool-downs give two warning lines, each once; a stop's reason is said once."""
+    fake, origin = served
+    fake.inject(429, times=2, path_prefix="/v2/", retry_after=0.2)
+    done = _upload_process(origin, tmp_path)
+    assert done.returncode == 0, done.stderr
+    warnings = [line for line in done.stderr.splitlines() if "429 on try" in line]
+    assert len(warnings) == 2
+    assert len(set(warnings)) == 2
+
+    fake.inject(401, times=1, path_prefix="/v2/")
+    done = _upload_process(origin, tmp_path)
+    assert done.returncode == 1
+    assert done.stderr.count("401") == 1, done.stderr
+
+
+def test_the_token_is_never_written_and_json_keeps_its_fields(
+    served: tuple[FakeQase, str], tmp_path: Path
+):
+    """A stopped upload: stdout (--json), stderr and the spool file hold no token, and the
+    JSON report keeps every field it had, with the spool and damaged lines added."""
+    fake, origin = served
+    fake.inject(401, times=1, path_prefix="/v2/")
+    done = _upload_process(origin, tmp_path, "--json")
+    assert done.returncode == 1
+    report = json.loads(done.stdout)
+    old_fields = {
+        "project", "fake", "run_id", "sent", "failed", "spooled", "spool_path", "requests",
+        "rate_limit_wait", "attachments_uploaded", "duration", "run_completed", "ok",
+        "failures", "failed_attachments", "read",
+    }  # fmt: skip
+    assert old_fields <= set(report)
+    assert {"damaged", "damaged_path", "interrupted"} <= set(report)
+    assert report["spooled"] == 50
+    spool = Path(report["spool_path"])
+    assert spool.parent == tmp_path
+    everything = done.stdout + done.stderr + spool.read_text("utf-8")
+    assert SECRET not in everything
+    assert "--resume" in done.stderr
