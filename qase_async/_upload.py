@@ -764,8 +764,10 @@ class _Job:
             self.unsent.extend(batch)
             self.interrupt("cancelled")
             await self._drain()
-            report = await self._finish(source)
-            logger.warning("upload cancelled; unsent results kept in %s", report.spool_path)
+            try:
+                await self._finish(source)
+            except UploadError as stopped:
+                logger.warning("upload cancelled; %s", stopped)
             raise
         finally:
             await self._drain()
@@ -778,36 +780,40 @@ class _Job:
             await asyncio.gather(*self._tasks, return_exceptions=True)
 
     async def _submit(self, batch: list[_Pending], semaphore: asyncio.Semaphore) -> None:
-        # Waiting for a free slot here is what bounds memory: reading stops meanwhile.
-        await semaphore.acquire()
+        if self.fatal is None:
+            # Waiting for a free slot here is what bounds memory: reading stops meanwhile.
+            await semaphore.acquire()
         if self.fatal is not None:
-            semaphore.release()
             self.unsent.extend(batch)
             return
         work = [batch]
-        task = asyncio.create_task(self._batch(work, semaphore))
+        task = asyncio.create_task(self._batch(work))
         self._tasks[task] = work
-        task.add_done_callback(self._done)
+        task.add_done_callback(lambda done: self._done(done, semaphore))
 
-    def _done(self, task: asyncio.Task[None]) -> None:
-        self._tasks.pop(task, None)
+    def _done(self, task: asyncio.Task[None], semaphore: asyncio.Semaphore) -> None:
+        work = self._tasks.pop(task, [])
+        # A task cancelled before it ran never sent its batch: it is unsent as it is.
+        self.unsent.extend(p for chunk in work for p in chunk)
+        work.clear()
+        semaphore.release()
 
-    async def _batch(self, work: list[list[_Pending]], semaphore: asyncio.Semaphore) -> None:
+    async def _batch(self, work: list[list[_Pending]]) -> None:
         """Send one batch; ``work`` always holds the part of it not yet confirmed."""
         try:
             await self.up._attachments.resolve(work[0], self)
             await self._deliver(work)
         except _Fatal as fatal:
             self.stop(fatal.error, [p for chunk in work for p in chunk])
+            work.clear()
         except asyncio.CancelledError:
-            # Abandoned by an interrupt: what was not confirmed goes to the spool.
-            self.unsent.extend(p for chunk in work for p in chunk)
+            # Abandoned by an interrupt: what was not confirmed goes to the spool (as the
+            # done callback puts it there).
+            pass
         except Exception as error:
             # Unexpected, but the batch is still not lost: ids make resending it safe.
             self.stop(error, [p for chunk in work for p in chunk])
-        finally:
             work.clear()
-            semaphore.release()
 
     async def _deliver(self, work: list[list[_Pending]]) -> None:
         results = self.up._client.v2.results
