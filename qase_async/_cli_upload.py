@@ -334,8 +334,11 @@ async def _client(args: argparse.Namespace, base_url: str) -> QaseClient:
         raise _Usage(str(error)) from None
 
 
-async def _prepare(client: QaseClient, args: argparse.Namespace, code: str) -> None:
+async def _prepare(
+    client: QaseClient, args: argparse.Namespace, code: str, run_id: int | None = None
+) -> None:
     """Check project (and run) up front, so a typo costs one line, not a spool file."""
+    run_id = args.run_id if run_id is None else run_id
     if args.fake:
         try:
             await client.projects.get(code)
@@ -346,11 +349,12 @@ async def _prepare(client: QaseClient, args: argparse.Namespace, code: str) -> N
         await client.projects.get(code)
     except exc.NotFoundError:
         raise _Usage(f"project {code!r} not found (404); check --project") from None
-    if args.run_id is not None:
+    if run_id is not None:
         try:
-            await client.runs.get(code, args.run_id)
+            await client.runs.get(code, run_id)
         except exc.NotFoundError:
-            raise _Usage(f"run {args.run_id} not found in project {code} (404)") from None
+            where = f" (named by {args.state}; remove it to start anew)" if args.state else ""
+            raise _Usage(f"run {run_id} not found in project {code} (404){where}") from None
 
 
 def _explain(error: exc.QaseError) -> str:
@@ -505,6 +509,7 @@ async def _run(
         raise _Usage("--fake sends to a built-in fake service: do not give --base-url with it")
     if args.force_base_url and not args.resume:
         raise _Usage("--force-base-url goes with --resume only")
+    args.state = None
     if args.resume:
         return await _resume(args, out, err, interrupts)
     if not args.project:
@@ -521,6 +526,7 @@ async def _run(
     base_url = FAKE_BASE_URL if args.fake else _base_url(args, args.base_url)
     state = None if args.fake else _state_path(args, base_url, code)
     earlier = _header(state) if state is not None and state.exists() else None
+    args.state = state if earlier is not None else None
     if earlier is not None and earlier.project.upper() != code.upper():
         raise _Usage(f"{state} belongs to project {earlier.project}; remove it or move it away")
     client = await _client(args, base_url)
@@ -533,7 +539,7 @@ async def _run(
     }
     async with client:
         with _logging_through(progress):
-            await _prepare(client, args, code)
+            await _prepare(client, args, code, earlier.run_id if earlier else None)
             try:
                 if earlier is not None and earlier.state == "stopped":
                     progress.note(
@@ -641,6 +647,7 @@ async def _resume(
                 "--force-base-url to send it there anyway"
             )
     args.run_id = header.run_id
+    args.state = args.resume
     client = await _client(args, base_url)
     progress = _Progress(err, 0, quiet=args.json)
     statuses: Counter[str] = Counter()

@@ -195,3 +195,44 @@ def test_the_token_is_never_written_and_json_keeps_its_fields(
     everything = done.stdout + done.stderr + spool.read_text("utf-8")
     assert SECRET not in everything
     assert "--resume" in done.stderr
+
+
+def test_a_damaged_spool_line_is_named_by_the_command(
+    served: tuple[FakeQase, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+):
+    """--resume of a spool with a damaged line: the others are sent, the line is named by
+    number and kept in a file of its own, and the exit status says not all was sent."""
+    fake, origin = served
+    _run(origin)
+    spool = _spool(tmp_path / "s.jsonl", origin, count=5)
+    lines = spool.read_text("utf-8").splitlines()
+    lines[3] = lines[3][:20]
+    spool.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    status = main(["upload", "--resume", str(spool), "--token", SECRET])
+    out, _ = capsys.readouterr()
+    assert status == 1
+    assert "Sent 4 results" in out
+    assert "damaged spool line 4" in out
+    kept = next(tmp_path.glob("s.damaged-*.jsonl"))
+    assert str(kept) in out
+    assert kept.read_text("utf-8").splitlines()[1] == lines[3]
+    assert fake.stats.results_stored == 4
+
+
+def test_a_recorded_run_that_is_gone_is_one_line(
+    served: tuple[FakeQase, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+):
+    """A re-run whose recorded run was deleted meanwhile says so and how to start anew."""
+    fake, origin = served
+    _run(origin)
+    argv = ["upload", str(EXAMPLE), "-p", "DEMO", "--base-url", origin, "--token", SECRET]
+    argv += ["--spool-dir", str(tmp_path)]
+    fake.inject(401, times=1, path_prefix="/v2/")
+    assert main(argv) == 1
+    capsys.readouterr()
+    with httpx.Client(base_url=origin, headers={"Token": SECRET}) as http:
+        http.delete("/v1/run/DEMO/2").raise_for_status()
+    assert main(argv) == 2
+    _, err = capsys.readouterr()
+    assert "run 2 not found" in _one_line(err)
+    assert "remove it to start anew" in err
