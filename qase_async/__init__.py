@@ -19,6 +19,7 @@ from ._resources.attachments import (
 from ._resources.results import MAX_RESULTS_PER_BULK
 from ._resources.reviews import MAX_REVIEWS_PER_BULK
 from ._upload import (
+    DamagedLine,
     FailedAttachment,
     FailedResult,
     Uploader,
@@ -76,6 +77,7 @@ __all__ = [
     "ClientClosedError",
     "ClientError",
     "ConfigurationError",
+    "DamagedLine",
     "DecodeError",
     "FailedAttachment",
     "FailedResult",

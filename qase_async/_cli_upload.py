@@ -248,6 +248,8 @@ class _Interrupts:
     def __init__(self) -> None:
         self.signal: str | None = None
         self.uploader: Uploader | None = None
+        self.run: str | None = None
+        """The run an upload recorded (``run 7 of DEMO``), once it exists."""
         self._task: asyncio.Task[Any] | None = None
         self._installed: list[signal.Signals] = []
 
@@ -490,7 +492,13 @@ async def run_upload(args: argparse.Namespace) -> int:
     except asyncio.CancelledError:
         if interrupts.signal is None:
             raise
-        print(f"qase-async upload: interrupted by {interrupts.signal}", file=err)
+        message = f"qase-async upload: interrupted by {interrupts.signal}"
+        if interrupts.run is not None:
+            message += (
+                f"; {interrupts.run} exists and is recorded: run the same command again "
+                "to finish the upload into it"
+            )
+        print(message, file=err)
         return interrupts.status
     finally:
         interrupts.uninstall()
@@ -588,6 +596,8 @@ async def _upload(
 
     def on_run(created: int) -> None:
         runs.append(created)
+        if state is not None:
+            interrupts.run = f"run {created} of {code}"
         if state is not None and earlier is None:
             mark_spool_open(state, project=code, run_id=created, base_url=client.base_url)
 
