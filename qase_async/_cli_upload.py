@@ -24,6 +24,7 @@ import os
 import shlex
 import signal
 import sys
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -454,6 +455,17 @@ def _state_path(args: argparse.Namespace, base_url: str, code: str) -> Path:
     return Path(args.spool_dir) / f"qase-upload-{safe}-{key.hexdigest()[:20]}.jsonl"
 
 
+def _check_spool_dir(directory: str) -> None:
+    """Refuse, before anything is sent, a spool directory that cannot be written."""
+    try:
+        os.makedirs(directory, exist_ok=True)
+        with tempfile.TemporaryFile(dir=directory):
+            pass
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        raise _Usage(f"--spool-dir {directory}: cannot write there ({reason})") from None
+
+
 def _header(path: str | os.PathLike[str]) -> SpoolHeader:
     try:
         return read_spool_header(path)
@@ -517,6 +529,7 @@ async def _run(
         raise _Usage("--fake sends to a built-in fake service: do not give --base-url with it")
     if args.force_base_url and not args.resume:
         raise _Usage("--force-base-url goes with --resume only")
+    _check_spool_dir(args.spool_dir)
     args.state = None
     if args.resume:
         return await _resume(args, out, err, interrupts)

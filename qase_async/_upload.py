@@ -872,6 +872,22 @@ class _Job:
         self.damaged_path = spool.path
 
     async def _finish(self, source: AsyncIterator[Any]) -> UploadReport:
+        try:
+            return await self._settle(source)
+        except OSError as error:
+            # Spools are replaced atomically: a spool being resumed is still whole.
+            report = self.report()
+            stop = f"upload stopped: {_reason(self.fatal)}; " if self.fatal is not None else ""
+            where = self.spool_path or self.up._spool_dir
+            kept = f"; {self.up._resuming} is unchanged" if self.up._resuming else ""
+            raise UploadError(
+                f"{stop}{report.sent} results sent to run {self.up.run_id}, but a spool file "
+                f"in {where} could not be written ({error.strerror or error}){kept}; upload "
+                "again (results keep their ids, so none is stored twice)",
+                report=report,
+            ) from (self.fatal or error)
+
+    async def _settle(self, source: AsyncIterator[Any]) -> UploadReport:
         origin = self.up._resuming
         if origin is not None:
             self._keep_damaged(origin)
@@ -880,9 +896,13 @@ class _Job:
                 if self.refused:
                     # Refused results exist nowhere else: they stay in the spool.
                     spool = self._open_spool()
-                    for pending in self.refused:
-                        spool.write(pending)
-                    spool.commit()
+                    try:
+                        for pending in self.refused:
+                            spool.write(pending)
+                        spool.commit()
+                    except BaseException:
+                        spool.discard()
+                        raise
                     return self.report(spool)
                 _remove(origin)
             return self.report()
@@ -894,17 +914,7 @@ class _Job:
 
     async def _spool(self, source: AsyncIterator[Any]) -> UploadReport:
         assert self.fatal is not None
-        try:
-            spool = self._open_spool()
-        except OSError as error:
-            report = self.report()
-            raise UploadError(
-                f"upload stopped: {_reason(self.fatal)}; {report.sent} results sent, but the "
-                f"unsent ones could not be written to a spool file in {self.up._spool_dir} "
-                f"({error.strerror or error}); upload them again (results keep their ids, "
-                f"so none is duplicated)",
-                report=report,
-            ) from self.fatal
+        spool = self._open_spool()
         broken: BaseException | None = None
         try:
             for pending in [*self.refused, *self.unsent] if self.up._resuming else self.unsent:

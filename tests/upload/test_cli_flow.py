@@ -236,3 +236,16 @@ def test_a_recorded_run_that_is_gone_is_one_line(
     _, err = capsys.readouterr()
     assert "run 2 not found" in _one_line(err)
     assert "remove it to start anew" in err
+
+
+def test_a_spool_dir_that_cannot_be_written_is_refused_first(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+):
+    """A --spool-dir that cannot be written is one line before anything is sent."""
+    blocker = tmp_path / "file"
+    blocker.write_text("x", encoding="utf-8")
+    argv = ["upload", str(EXAMPLE), "-p", "DEMO", "--fake", "--spool-dir", str(blocker / "d")]
+    status = main(argv)
+    _, err = capsys.readouterr()
+    assert status == 2
+    assert "--spool-dir" in _one_line(err)

@@ -134,3 +134,24 @@ def test_a_bad_header_is_one_configuration_error(tmp_path: Path, first_line: byt
     with pytest.raises(ConfigurationError, match=expected) as caught:
         read_spool_header(spool)
     assert f"{spool}, line 1" in str(caught.value) or "not a qase-async" in str(caught.value)
+
+
+async def test_a_spool_that_cannot_be_written_is_an_upload_error(
+    fake: FakeQase, client: QaseClient, run_id: int, tmp_path: Path
+):
+    """No raw OSError: a spool directory that cannot be made gives an UploadError that
+    says so, and a spool being resumed stays whole."""
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("x", encoding="utf-8")
+    fake.inject(503, times=1000, path_prefix="/v2/")
+    uploader = Uploader(client, PROJECT, run_id, spool_dir=blocker / "spools")
+    with pytest.raises(UploadError, match="could not be written"):
+        await uploader.upload(result(i) for i in range(5))
+
+    spool = tmp_path / "qase-spool.jsonl"
+    _write_spool(spool, run_id, 5, base_url=client.base_url)
+    before = _bytes(spool)
+    uploader = Uploader(client, PROJECT, run_id, spool_path=blocker / "spools" / "s.jsonl")
+    with pytest.raises(UploadError, match="is unchanged"):
+        await uploader.resume(spool)
+    assert _bytes(spool) == before
