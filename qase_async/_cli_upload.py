@@ -58,6 +58,8 @@ if TYPE_CHECKING:
 __all__ = ["add_upload_parser", "run_upload"]
 
 FAKE_TOKEN: Final = "fake-token"
+FAKE_BASE_URL: Final = "https://fake.qase-async.invalid"
+"""What a ``--fake`` upload records as its service (a name that never resolves)."""
 _PLAIN_EVERY: Final = 2.0
 """Seconds between progress lines when stderr is not a terminal."""
 _SIGNAL_STATUS: Final = {"SIGINT": 130, "SIGTERM": 143}
@@ -319,10 +321,13 @@ async def _client(args: argparse.Namespace, base_url: str) -> QaseClient:
         from .testing import FakeQase
 
         fake = FakeQase()
-        client = QaseClient(
-            token=FAKE_TOKEN, transport=fake.transport(), rate_limit=args.rate_limit
+        # The fake's own name, so a spool file never points at the real service.
+        return QaseClient(
+            token=FAKE_TOKEN,
+            base_url=FAKE_BASE_URL,
+            transport=fake.transport(),
+            rate_limit=args.rate_limit,
         )
-        return client
     token = args.token if args.token is not None else os.environ.get("QASE_API_TOKEN")
     if not token or not token.strip():
         raise _Usage("no API token: pass --token or set QASE_API_TOKEN (or try --fake)")
@@ -427,10 +432,6 @@ def _emit(
             file=out,
         )
     print(_summary(report, code, fake=args.fake, completed_asked=args.complete), file=out)
-
-
-FAKE_BASE_URL: Final = "https://fake.qase-async.invalid"
-"""What a ``--fake`` upload records as its service (a name that never resolves)."""
 
 
 def _state_path(args: argparse.Namespace, base_url: str, code: str) -> Path:

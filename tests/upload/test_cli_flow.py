@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
 import sys
@@ -249,3 +250,26 @@ def test_a_spool_dir_that_cannot_be_written_is_refused_first(
     _, err = capsys.readouterr()
     assert status == 2
     assert "--spool-dir" in _one_line(err)
+
+
+def test_a_spool_of_a_fake_upload_never_points_at_the_real_service(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+):
+    """A --fake upload records the fake's own name as its service, and --resume of such a
+    spool without --fake is refused: it never goes to api.qase.io."""
+    from qase_async._cli import build_parser
+    from qase_async._cli_upload import FAKE_BASE_URL, _client
+
+    spool = _spool(tmp_path / "s.jsonl", FAKE_BASE_URL)
+    status = main(["upload", "--resume", str(spool), "--token", SECRET])
+    _, err = capsys.readouterr()
+    assert status == 2
+    assert "built-in fake" in _one_line(err)
+
+    args = build_parser().parse_args(["upload", str(EXAMPLE), "-p", "DEMO", "--fake"])
+
+    async def base_url_of_the_fake_client() -> str:
+        async with await _client(args, FAKE_BASE_URL) as client:
+            return client.base_url
+
+    assert asyncio.run(base_url_of_the_fake_client()) == FAKE_BASE_URL
