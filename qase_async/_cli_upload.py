@@ -444,16 +444,31 @@ def _state_path(args: argparse.Namespace, base_url: str, code: str) -> Path:
     for part in (base_url, code.upper(), str(args.run_id or "")):
         key.update(part.encode() + b"\0")
     for path in args.files:
-        digest = hashlib.sha256()
         try:
-            with open(path, "rb") as handle:
-                for block in iter(lambda: handle.read(1 << 20), b""):
-                    digest.update(block)
+            key.update(_digest(Path(path)))
         except OSError as error:
-            raise _Usage(f"{path}: cannot read the report: {error.strerror}") from None
-        key.update(digest.digest())
+            reason = error.strerror or type(error).__name__
+            raise _Usage(f"{path}: cannot read the report: {reason}") from None
     safe = "".join(c if c.isalnum() else "_" for c in code.upper())
     return Path(args.spool_dir) / f"qase-upload-{safe}-{key.hexdigest()[:20]}.jsonl"
+
+
+def _digest(path: Path) -> bytes:
+    """The SHA-256 of a report file, or of a report directory's files and their names."""
+    digest = hashlib.sha256()
+    if path.is_dir():
+        for root, dirs, files in os.walk(path):
+            dirs.sort()
+            for name in sorted(files):
+                file = Path(root, name)
+                if file.is_file():
+                    digest.update(str(file.relative_to(path)).encode() + b"\0")
+                    digest.update(_digest(file))
+        return digest.digest()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.digest()
 
 
 def _check_spool_dir(directory: str) -> None:

@@ -273,3 +273,29 @@ def test_a_spool_of_a_fake_upload_never_points_at_the_real_service(
             return client.base_url
 
     assert asyncio.run(base_url_of_the_fake_client()) == FAKE_BASE_URL
+
+
+def test_the_spool_place_depends_on_contents_not_names(tmp_path: Path):
+    """The same reports under other names find the same spool file; other contents, a
+    different project, base URL or run do not; a directory of reports has a place too."""
+    from qase_async._cli import build_parser
+    from qase_async._cli_upload import _state_path
+
+    first, renamed, other = tmp_path / "a.xml", tmp_path / "b.xml", tmp_path / "c.xml"
+    first.write_bytes(EXAMPLE.read_bytes())
+    renamed.write_bytes(EXAMPLE.read_bytes())
+    other.write_text("<testsuite><testcase name='x'/></testsuite>", encoding="utf-8")
+    folder = tmp_path / "allure-results"
+    folder.mkdir()
+    (folder / "1-result.json").write_text("{}", encoding="utf-8")
+
+    def place(*argv: str, base_url: str = "https://api.qase.io", code: str = "DEMO") -> Path:
+        args = build_parser().parse_args(["upload", *argv, "-p", code])
+        return _state_path(args, base_url, code)
+
+    assert place(str(first)) == place(str(renamed))
+    assert place(str(first)) != place(str(other))
+    assert place(str(first)) != place(str(first), code="OTHER")
+    assert place(str(first)) != place(str(first), base_url="https://qase.example.com")
+    assert place(str(first)) != place(str(first), "--run-id", "7")
+    assert place(str(folder)).name.startswith("qase-upload-DEMO-")
