@@ -783,6 +783,8 @@ class _Job:
         if self.fatal is None:
             # Waiting for a free slot here is what bounds memory: reading stops meanwhile.
             await semaphore.acquire()
+            if self.fatal is not None:
+                semaphore.release()
         if self.fatal is not None:
             self.unsent.extend(batch)
             return
@@ -903,6 +905,7 @@ class _Job:
                     except BaseException:
                         spool.discard()
                         raise
+                    _replaced(origin, spool.path)
                     return self.report(spool)
                 _remove(origin)
             return self.report()
@@ -931,6 +934,8 @@ class _Job:
         except BaseException:
             spool.discard()
             raise
+        if self.up._resuming is not None and self.source_done:
+            _replaced(self.up._resuming, spool.path)
         report = self.report(spool)
         message = (
             f"upload stopped: {_reason(self.fatal)}; {report.sent} results sent to run "
@@ -1130,6 +1135,12 @@ def _bulk(client: QaseClient) -> QaseClient:
 
 def _remove(path: Path) -> None:
     path.unlink(missing_ok=True)
+
+
+def _replaced(origin: Path, spool: Path) -> None:
+    """A resumed spool whose every result now sits in another spool file goes."""
+    if os.path.abspath(origin) != os.path.abspath(spool):
+        _remove(origin)
 
 
 async def complete_run(client: QaseClient, code: str, run_id: int) -> None:
