@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -12,6 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from qase_async import UploadProgress
 from qase_async._cli import main
 from qase_async.testing import FakeQase
 
@@ -299,3 +301,52 @@ def test_the_spool_place_depends_on_contents_not_names(tmp_path: Path):
     assert place(str(first)) != place(str(first), base_url="https://qase.example.com")
     assert place(str(first)) != place(str(first), "--run-id", "7")
     assert place(str(folder)).name.startswith("qase-upload-DEMO-")
+
+
+def test_sigterm_in_process_then_the_same_command_completes_the_run(
+    served: tuple[FakeQase, str],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+):
+    """SIGTERM after the first confirmed batch: exit 143, the run and the resume command
+    named; the same command again resumes into that run, completes it, and every test case
+    is stored exactly once."""
+    from qase_async._cli_upload import _Progress
+
+    fake, origin = served
+    report = tmp_path / "many.xml"
+    cases = "".join(f'<testcase classname="t" name="test_{i}"/>' for i in range(120))
+    report.write_text(f'<testsuite name="many">{cases}</testsuite>', encoding="utf-8")
+    fired: list[bool] = []
+    show = _Progress.__call__
+
+    def signal_after_the_first_batch(self: _Progress, progress: UploadProgress) -> None:
+        if progress.sent and not fired:
+            fired.append(True)
+            signal.raise_signal(signal.SIGTERM)
+        show(self, progress)
+
+    monkeypatch.setattr(_Progress, "__call__", signal_after_the_first_batch)
+    argv = ["upload", str(report), "-p", "DEMO", "--base-url", origin, "--token", SECRET]
+    argv += ["--batch-size", "5", "--rate-limit", "100/1", "--spool-dir", str(tmp_path / "s")]
+    argv += ["--complete"]
+    assert main(argv) == 143
+    out, err = capsys.readouterr()
+    assert "interrupted by SIGTERM" in err
+    assert "to run 1 of DEMO" in err
+    assert "qase-async upload --resume" in err
+    assert "Run 1 left open" in out
+    stored_first = fake.stats.results_stored
+    assert 0 < stored_first < 120
+
+    monkeypatch.undo()
+    assert main(argv) == 0
+    out, err = capsys.readouterr()
+    assert "resuming it from" in err
+    assert "Run 1 completed." in out
+    assert len(fake.state.idempotency[("DEMO", 1)]) == 120
+    assert fake.stats.results_stored == 120
+    assert list(fake.state.runs["DEMO"]) == [1]
+    assert fake.state.runs["DEMO"][1]["status"] == 1
+    assert list((tmp_path / "s").iterdir()) == []
