@@ -973,7 +973,6 @@ class Uploader:
             working directory).
         spool_path: Write the spool to exactly this file instead (replacing it
             atomically); :meth:`resume` rewrites the file it resumes unless this is given.
-        spool_header: More fields for the spool file's header (JSON values).
         concurrency: Bulk requests in flight at once; default ``min(8, rate limit)``.
             The limiter still paces every request, so a bigger number cannot cause 429s.
         on_progress: Called with an :class:`UploadProgress` after every request that
@@ -989,7 +988,6 @@ class Uploader:
         batch_size: int = MAX_RESULTS_PER_BULK,
         spool_dir: str | os.PathLike[str] | None = None,
         spool_path: str | os.PathLike[str] | None = None,
-        spool_header: Mapping[str, Any] | None = None,
         concurrency: int | None = None,
         on_progress: Callable[[UploadProgress], object] | None = None,
     ) -> None:
@@ -1005,7 +1003,6 @@ class Uploader:
         self.batch_size = batch_size
         self._spool_dir = Path(spool_dir) if spool_dir is not None else Path.cwd()
         self._spool_path = Path(spool_path) if spool_path is not None else None
-        self._spool_header = dict(spool_header or {})
         limit = getattr(client.limiter, "limit", None)
         default = min(DEFAULT_CONCURRENCY, limit) if isinstance(limit, int) else DEFAULT_CONCURRENCY
         self._concurrency = concurrency or max(1, default)
@@ -1020,7 +1017,6 @@ class Uploader:
 
     def _header(self, **more: Any) -> dict[str, Any]:
         return {
-            **self._spool_header,
             **more,
             "project": self.code,
             "run_id": self.run_id,
