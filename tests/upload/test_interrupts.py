@@ -133,7 +133,7 @@ def test_a_signal_mid_upload_loses_nothing_and_the_same_command_finishes_it(
     # the spool holds at least what was missing; resending them stores no second copy.
     kept = re.search(r"(\d+) not yet confirmed kept in", err)
     assert kept, err
-    assert TOTAL - stored_before <= int(kept.group(1)) < TOTAL
+    assert TOTAL - stored_before <= int(kept.group(1)) <= TOTAL
     assert f"Sent {kept.group(1)} results to run 1 of DEMO" in again.stdout
     runs, copies = asyncio.run(_read_back(server))
     assert runs == [1]
