@@ -1,12 +1,12 @@
 """The stateful part of the fake: one handler per operation of the workflow resources.
 
 Handlers get a :class:`Ctx` and return ``(status, body)``; they raise :class:`ApiError` for
-4xx/5xx answers. Operations without a handler answer the spec-derived sample body.
+4xx/5xx answers. The handlers of the other resources live in their own modules (users and
+authors, reviews, shared parameters, search...) and are added to :data:`HANDLERS` at the end.
 """
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import hashlib
 import json
@@ -20,7 +20,7 @@ from ._multipart import MultipartError, parse_multipart
 from ._spec import Operation
 from ._state import JSON, FakeState
 
-__all__ = ["HANDLERS", "ApiError", "Ctx", "Limits"]
+__all__ = ["HANDLERS", "ApiError", "Ctx", "Limits", "accept"]
 
 STEP_STATUS = {"passed": 1, "failed": 2, "blocked": 3, "skipped": 5, "in_progress": 7}
 RESULT_STATS = ("passed", "failed", "blocked", "skipped", "retest", "in_progress", "invalid")
@@ -1532,12 +1532,11 @@ def delete_shared_step(ctx: Ctx) -> tuple[int, JSON]:
 # -- everything else -----------------------------------------------------------------------
 
 
-def sample(ctx: Ctx) -> tuple[int, JSON]:
-    """Operations outside the workflow: the spec-derived sample body."""
+def accept(ctx: Ctx) -> tuple[int, JSON]:
+    """An operation without a handler of its own: checks the project, stores nothing."""
     if "code" in ctx.params or "project_code" in ctx.params:
         ctx.project()
-    body = copy.deepcopy(ctx.op.sample) if ctx.op.sample is not None else {"status": True}
-    return ctx.op.status, body
+    return ctx.op.status, {"status": True}
 
 
 Handler = Callable[[Ctx], tuple[int, JSON]]
@@ -1615,3 +1614,9 @@ HANDLERS: dict[str, Handler] = {
     "update-shared-step": update_shared_step,
     "delete-shared-step": delete_shared_step,
 }
+
+# The other resources, each in its own module (they import this one, hence the late import).
+from . import _case_issues, _people, _qql, _reviews, _shared_parameters  # noqa: E402
+
+for _module in (_people, _reviews, _shared_parameters, _case_issues, _qql):
+    HANDLERS.update(_module.HANDLERS)
