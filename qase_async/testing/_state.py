@@ -118,7 +118,7 @@ class FakeState:
             if 1 in self.users and 1 not in self._token_users.values():
                 uid = 1
             else:
-                n = len(self._token_users) + 1
+                n = max(1, len(self._token_users))
                 uid = self.add_user(f"API Member {n}", f"api.member{n}@example.com")
             self._token_users[key] = uid
         return self.users[uid]
