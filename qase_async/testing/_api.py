@@ -120,6 +120,12 @@ class Ctx:
             raise ApiError(404, "Project not found.")
         return code
 
+    def member_and_author(self) -> tuple[int, int]:
+        """``(user id, author id)`` of the user the request's token belongs to."""
+        user = self.state.user_for_token(self.headers.get("token"))
+        author = self.state.author_of(user["id"])
+        return user["id"], author["id"] if author else user["id"]
+
     # -- time ------------------------------------------------------------------------
 
     def iso(self, at: float | None = None) -> str:
@@ -449,6 +455,7 @@ def _check_case_refs(ctx: Ctx, code: str, body: JSON, prefix: str = "") -> None:
 
 def _new_case(ctx: Ctx, code: str, body: JSON, case_id: int | None = None) -> JSON:
     cid = case_id if case_id is not None else ctx.state.next_id("case", code)
+    member, author = ctx.member_and_author()
     case: JSON = {
         "id": cid,
         "position": len(ctx.state.cases[code]) + 1,
@@ -472,8 +479,8 @@ def _new_case(ctx: Ctx, code: str, body: JSON, case_id: int | None = None) -> JS
             "params": body.get("params") or [],
             "parameters": [],
             "tags": _tags(ctx, body.get("tags")),
-            "member_id": 1,
-            "author_id": 1,
+            "member_id": member,
+            "author_id": author,
             "deleted": None,
             "external_issues": [],
         }
@@ -1279,6 +1286,7 @@ def create_defect(ctx: Ctx) -> tuple[int, JSON]:
     """POST /defect/{code}."""
     code = ctx.project()
     did = ctx.state.next_id("defect", code)
+    member, author = ctx.member_and_author()
     defect = {
         "id": did,
         "title": ctx.body["title"],
@@ -1289,8 +1297,8 @@ def create_defect(ctx: Ctx) -> tuple[int, JSON]:
         "custom_fields": _custom_fields(ctx.body),
         "attachments": _attachments_view(ctx, ctx.body.get("attachments")),
         "resolved_at": None,
-        "member_id": 1,
-        "author_id": 1,
+        "member_id": member,
+        "author_id": author,
         "external_data": "",
         "runs": [],
         "results": [],

@@ -275,3 +275,30 @@ async def test_case_external_issues_attach_and_detach(api: httpx.AsyncClient) ->
         "/v1/case/EI/external-issue/attach", json={"type": "jira-cloud", "links": [bad]}
     )
     assert resp.status_code == 422
+
+
+async def test_cases_and_defects_are_authored_by_the_tokens_user(fake: FakeQase) -> None:
+    """What a member's token creates carries that member's user and author ids."""
+    async with checked_client(fake.transport(), headers={"Token": "owner"}) as owner:
+        await ok(owner.post("/v1/project", json={"title": "P", "code": "AU"}))
+        mine = (await ok(owner.post("/v1/case/AU", json={"title": "mine"})))["id"]
+    async with checked_client(fake.transport(), headers={"Token": "member"}) as member:
+        theirs = (await ok(member.post("/v1/case/AU", json={"title": "theirs"})))["id"]
+        defect = (
+            await ok(
+                member.post(
+                    "/v1/defect/AU", json={"title": "d", "actual_result": "x", "severity": 1}
+                )
+            )
+        )["id"]
+        case = await ok(member.get(f"/v1/case/AU/{theirs}"))
+        bug = await ok(member.get(f"/v1/defect/AU/{defect}"))
+        users = (await ok(member.get("/v1/user")))["entities"]
+    user = fake.state.user_for_token("member")
+    author = fake.state.author_of(user["id"])
+    assert author is not None
+    assert user["id"] != 1
+    assert user in users
+    assert (case["member_id"], case["author_id"]) == (user["id"], author["id"])
+    assert (bug["member_id"], bug["author_id"]) == (user["id"], author["id"])
+    assert fake.state.cases["AU"][mine]["member_id"] == 1
