@@ -1624,7 +1624,14 @@ HANDLERS: dict[str, Handler] = {
 }
 
 # The other resources, each in its own module (they import this one, hence the late import).
-from . import _case_issues, _people, _qql, _reviews, _shared_parameters  # noqa: E402
+from . import (  # noqa: E402
+    _case_issues,
+    _qql,
+    _reviews,
+    _shared_parameters,
+    _system_fields,
+    _users,
+)
 
-for _module in (_people, _reviews, _shared_parameters, _case_issues, _qql):
+for _module in (_users, _system_fields, _reviews, _shared_parameters, _case_issues, _qql):
     HANDLERS.update(_module.HANDLERS)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from ._api import ApiError, Ctx, Handler, _get, field_error, ok, paginate
-from ._people import current_user
 from ._state import JSON
+from ._users import current_user
 
 __all__ = ["HANDLERS"]
 

@@ -1,4 +1,4 @@
-"""Users, authors, project access and system fields of the fake workspace."""
+"""Users and authors of the fake workspace, and the members with access to a project."""
 
 from __future__ import annotations
 
@@ -79,11 +79,6 @@ def revoke_access(ctx: Ctx) -> tuple[int, JSON]:
     return ok()
 
 
-def list_system_fields(ctx: Ctx) -> tuple[int, JSON]:
-    """GET /system_field (a bare list, not paged)."""
-    return ok([dict(f) for f in ctx.state.system_fields])
-
-
 HANDLERS: dict[str, Handler] = {
     "get-users": list_users,
     "get-user": get_user,
@@ -91,5 +86,4 @@ HANDLERS: dict[str, Handler] = {
     "get-author": get_author,
     "grant-access-to-project": grant_access,
     "revoke-access-to-project": revoke_access,
-    "get-system-fields": list_system_fields,
 }
