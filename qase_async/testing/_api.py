@@ -725,6 +725,9 @@ def update_environment(ctx: Ctx) -> tuple[int, JSON]:
     """PATCH /environment/{code}/{id}."""
     code = ctx.project()
     env = _get(ctx.state.environments[code], ctx.int_param("id"), "Environment")
+    others = (e for e in ctx.state.environments[code].values() if e is not env)
+    if "slug" in ctx.body and any(e["slug"] == ctx.body["slug"] for e in others):
+        raise field_error("slug", "The slug has already been taken.")
     _apply(env, ctx.body, ("title", "description", "slug", "host"))
     return ok({"id": env["id"]})
 

@@ -104,6 +104,19 @@ async def test_project_entities_round_trip(
     assert (await ok(api.get(f"/v1/{family}/RT")))["entities"] == []
 
 
+async def test_environment_slugs_stay_unique(api: httpx.AsyncClient) -> None:
+    """Neither a create nor an update may take a slug another environment has."""
+    await ok(api.post("/v1/project", json={"title": "P", "code": "EN"}))
+    await ok(api.post("/v1/environment/EN", json={"title": "QA", "slug": "qa"}))
+    prod = await ok(api.post("/v1/environment/EN", json={"title": "Prod", "slug": "prod"}))
+    same = await api.post("/v1/environment/EN", json={"title": "QA2", "slug": "qa"})
+    assert same.status_code == 422
+    clash = await api.patch(f"/v1/environment/EN/{prod['id']}", json={"slug": "qa"})
+    assert clash.status_code == 422
+    await ok(api.patch(f"/v1/environment/EN/{prod['id']}", json={"slug": "prod"}))
+    assert (await ok(api.get(f"/v1/environment/EN/{prod['id']}")))["slug"] == "prod"
+
+
 async def test_configurations_and_custom_fields_round_trip(api: httpx.AsyncClient) -> None:
     """Configuration groups list their configurations; custom fields keep their options."""
     await ok(api.post("/v1/project", json={"title": "P", "code": "RT"}))
