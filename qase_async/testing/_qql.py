@@ -44,7 +44,7 @@ _TOKEN = re.compile(
     )""",
     re.VERBOSE,
 )
-_RUN_STATUS = {0: "active", 1: "complete", 2: "abort", 3: "in_progress"}
+MAX_DEPTH = 32  # nested parentheses and "not"s: a bound, so no query can exhaust the stack
 
 
 class QQLError(ValueError):
@@ -98,6 +98,7 @@ class _Parser:
     def __init__(self, tokens: list[tuple[str, Any]]) -> None:
         self.tokens = tokens
         self.pos = 0
+        self.depth = 0
 
     def peek(self) -> tuple[str, Any] | None:
         return self.tokens[self.pos] if self.pos < len(self.tokens) else None
@@ -136,15 +137,20 @@ class _Parser:
         return node
 
     def unary(self) -> Node:
-        if self.keyword("not"):
-            return Bool("not", self.unary())
-        tok = self.peek()
-        if tok == ("punct", "("):
-            self.pos += 1
-            node = self.or_()
-            self.expect("punct", ")")
-            return node
-        return self.condition()
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise QQLError(f"The query nests deeper than {MAX_DEPTH} levels.")
+        try:
+            if self.keyword("not"):
+                return Bool("not", self.unary())
+            if self.peek() == ("punct", "("):
+                self.pos += 1
+                node = self.or_()
+                self.expect("punct", ")")
+                return node
+            return self.condition()
+        finally:
+            self.depth -= 1
 
     def value(self) -> Any:
         tok = self.peek()

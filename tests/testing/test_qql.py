@@ -149,6 +149,8 @@ MALFORMED = [
     'entity = "case" and title not = "x"',  # "not" must precede "in"
     'entity = "case" and tags is full',  # only "is [not] empty/null"
     "entity = 'case' & title = 'x'",  # stray character
+    'entity = "case" and ' + "(" * 400 + "id = 1" + ")" * 400,  # nested too deep
+    'entity = "case" and ' + "not " * 200 + "id = 1",  # negated too deep
 ]
 
 
