@@ -17,6 +17,7 @@ from typing import Any
 import attrs
 
 from ._multipart import MultipartError, parse_multipart
+from ._parameters import UnknownSharedParameterError, case_parameters
 from ._spec import Operation
 from ._state import JSON, FakeState
 
@@ -444,6 +445,15 @@ def _tag_id(title: str) -> int:
     return int(hashlib.sha1(title.encode(), usedforsecurity=False).hexdigest()[:6], 16)
 
 
+def _case_parameters(ctx: Ctx, params: Any, prefix: str = "") -> list[JSON]:
+    try:
+        return case_parameters(ctx.state.shared_parameters, params)
+    except UnknownSharedParameterError as exc:
+        raise field_error(
+            f"{prefix}parameters.{exc.index}.shared_id", "The selected shared parameter is invalid."
+        ) from None
+
+
 def _check_case_refs(ctx: Ctx, code: str, body: JSON, prefix: str = "") -> None:
     suite = body.get("suite_id")
     if suite is not None and suite not in ctx.state.suites[code]:
@@ -451,9 +461,11 @@ def _check_case_refs(ctx: Ctx, code: str, body: JSON, prefix: str = "") -> None:
     milestone = body.get("milestone_id")
     if milestone is not None and milestone not in ctx.state.milestones[code]:
         raise field_error(prefix + "milestone_id", "The selected milestone id is invalid.")
+    _case_parameters(ctx, body.get("parameters"), prefix)
 
 
 def _new_case(ctx: Ctx, code: str, body: JSON, case_id: int | None = None) -> JSON:
+    parameters = _case_parameters(ctx, body.get("parameters"))
     cid = case_id if case_id is not None else ctx.state.next_id("case", code)
     member, author = ctx.member_and_author()
     case: JSON = {
@@ -477,7 +489,7 @@ def _new_case(ctx: Ctx, code: str, body: JSON, case_id: int | None = None) -> JS
             "steps_type": body.get("steps_type"),
             "steps": _case_steps(ctx, body.get("steps")),
             "params": body.get("params") or [],
-            "parameters": [],
+            "parameters": parameters,
             "tags": _tags(ctx, body.get("tags")),
             "member_id": member,
             "author_id": author,
@@ -517,6 +529,8 @@ def _update_case(ctx: Ctx, case: JSON, body: JSON) -> None:
         case["attachments"] = _attachments_view(ctx, body["attachments"])
     if "params" in body:
         case["params"] = body["params"] or []
+    if "parameters" in body:
+        case["parameters"] = _case_parameters(ctx, body["parameters"])
     ctx.stamp(case, created=False)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ._api import ApiError, Ctx, Handler, _get, field_error, ok, paginate
+from ._parameters import UnknownSharedParameterError, case_parameters
 from ._state import JSON
 from ._users import current_user
 
@@ -45,29 +46,7 @@ def _steps(steps: list[Any] | None) -> list[JSON]:
     return out
 
 
-def _parameters(params: list[Any] | None) -> list[JSON]:
-    out: list[JSON] = []
-    for p in params or ():
-        if not isinstance(p, dict):
-            continue
-        if "items" in p:
-            out.append({"type": "group", "shared_id": None, "items": list(p["items"])})
-        elif "shared_id" in p:
-            out.append(
-                {"type": "single", "shared_id": p["shared_id"], "item": {"title": "", "values": []}}
-            )
-        else:
-            out.append(
-                {
-                    "type": "single",
-                    "shared_id": None,
-                    "item": {"title": p.get("title", ""), "values": list(p.get("values") or [])},
-                }
-            )
-    return out
-
-
-def _merge_proposal(proposal: JSON, data: JSON) -> None:
+def _merge_proposal(ctx: Ctx, proposal: JSON, data: JSON) -> None:
     for name in _SCALARS:
         if name in data:
             proposal[name] = data[name]
@@ -76,7 +55,15 @@ def _merge_proposal(proposal: JSON, data: JSON) -> None:
     if "attachments" in data:
         proposal["attachments"] = [str(h) for h in data["attachments"] or ()]
     if "parameters" in data:
-        proposal["parameters"] = _parameters(data["parameters"])
+        try:
+            proposal["parameters"] = case_parameters(
+                ctx.state.shared_parameters, data["parameters"]
+            )
+        except UnknownSharedParameterError as exc:
+            raise field_error(
+                f"proposed_case.parameters.{exc.index}.shared_id",
+                "The selected shared parameter is invalid.",
+            ) from None
     if "custom_field" in data:
         values = {c["id"]: c["value"] for c in proposal.get("custom_fields", [])}
         for key, value in (data["custom_field"] or {}).items():
@@ -114,7 +101,7 @@ def _create(ctx: Ctx, code: str, item: JSON) -> int:
         if case is None:
             raise field_error("case_id", "The selected case id is invalid.")
     proposal: JSON = {"custom_fields": [], "attachments": [], "steps": [], "parameters": []}
-    _merge_proposal(proposal, item["proposed_case"])
+    _merge_proposal(ctx, proposal, item["proposed_case"])
     author = ctx.state.author_of(current_user(ctx)["id"])
     rid = ctx.state.next_id("review", code)
     review = {
@@ -203,7 +190,7 @@ def update_review(ctx: Ctx) -> tuple[int, JSON]:
     if "reviewers" in ctx.body:
         review["reviewers"] = _reviewers(ctx, ctx.body["reviewers"], "reviewers")
     if isinstance(ctx.body.get("proposed_case"), dict):
-        _merge_proposal(review["proposed_case"], ctx.body["proposed_case"])
+        _merge_proposal(ctx, review["proposed_case"], ctx.body["proposed_case"])
         if "title" in ctx.body["proposed_case"]:
             review["title"] = ctx.body["proposed_case"]["title"]
         for reviewer in review["reviewers"]:

@@ -315,3 +315,45 @@ async def test_cases_and_defects_are_authored_by_the_tokens_user(fake: FakeQase)
     assert (case["member_id"], case["author_id"]) == (user["id"], author["id"])
     assert (bug["member_id"], bug["author_id"]) == (user["id"], author["id"])
     assert fake.state.cases["AU"][mine]["member_id"] == 1
+
+
+async def test_case_parameters_read_back_and_follow_shared_ones(api: httpx.AsyncClient) -> None:
+    """Single, group and shared parameters of a case read back in the spec's read shape."""
+    await ok(api.post("/v1/project", json={"title": "P", "code": "PA"}))
+    shared = {
+        "title": "Cards",
+        "type": "group",
+        "is_enabled_for_all_projects": True,
+        "parameters": [
+            {"title": "card", "values": ["visa", "amex"]},
+            {"title": "currency", "values": ["EUR"]},
+        ],
+    }
+    sid = (await ok(api.post("/v1/shared_parameter", json=shared)))["id"]
+    group = [{"title": "os", "values": ["linux"]}, {"title": "arch", "values": ["arm"]}]
+    body = {
+        "title": "Pay",
+        "parameters": [
+            {"title": "browser", "values": ["chrome", "firefox"]},
+            {"items": group},
+            {"shared_id": sid},
+        ],
+    }
+    cid = (await ok(api.post("/v1/case/PA", json=body)))["id"]
+    case = await ok(api.get(f"/v1/case/PA/{cid}"))
+    assert case["parameters"] == [
+        {
+            "type": "single",
+            "shared_id": None,
+            "item": {"title": "browser", "values": ["chrome", "firefox"]},
+        },
+        {"type": "group", "shared_id": None, "items": group},
+        {"type": "group", "shared_id": sid, "items": shared["parameters"]},
+    ]
+    await ok(api.patch(f"/v1/case/PA/{cid}", json={"parameters": []}))
+    assert (await ok(api.get(f"/v1/case/PA/{cid}")))["parameters"] == []
+    unknown = {"title": "x", "parameters": [{"shared_id": "00000000-0000-4000-8000-000000000000"}]}
+    assert (await api.post("/v1/case/PA", json=unknown)).status_code == 422
+    bulk = {"cases": [{"title": "ok"}, unknown]}
+    assert (await api.post("/v1/case/PA/bulk", json=bulk)).status_code == 422
+    assert len((await ok(api.get("/v1/case/PA")))["entities"]) == 1
