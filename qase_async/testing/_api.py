@@ -1299,9 +1299,16 @@ def _severity(value: Any) -> str:
     return str(value)
 
 
+def _check_milestone(ctx: Ctx, code: str, body: JSON) -> None:
+    milestone = body.get("milestone_id")
+    if milestone is not None and milestone not in ctx.state.milestones[code]:
+        raise field_error("milestone_id", "The selected milestone id is invalid.")
+
+
 def create_defect(ctx: Ctx) -> tuple[int, JSON]:
     """POST /defect/{code}."""
     code = ctx.project()
+    _check_milestone(ctx, code, ctx.body)
     did = ctx.state.next_id("defect", code)
     member, author = ctx.member_and_author()
     defect = {
@@ -1335,7 +1342,10 @@ def update_defect(ctx: Ctx) -> tuple[int, JSON]:
     """PATCH /defect/{code}/{id}."""
     code = ctx.project()
     defect = _get(ctx.state.defects[code], ctx.int_param("id"), "Defect")
+    _check_milestone(ctx, code, ctx.body)
     _apply(defect, ctx.body, ("title", "actual_result", "milestone_id"))
+    if "attachments" in ctx.body:
+        defect["attachments"] = _attachments_view(ctx, ctx.body["attachments"])
     if "severity" in ctx.body:
         defect["severity"] = _severity(ctx.body["severity"])
     if "tags" in ctx.body:

@@ -357,3 +357,17 @@ async def test_case_parameters_read_back_and_follow_shared_ones(api: httpx.Async
     bulk = {"cases": [{"title": "ok"}, unknown]}
     assert (await api.post("/v1/case/PA/bulk", json=bulk)).status_code == 422
     assert len((await ok(api.get("/v1/case/PA")))["entities"]) == 1
+
+
+async def test_defects_keep_attachments_and_check_milestones(api: httpx.AsyncClient) -> None:
+    """A defect update replaces its attachments; an unknown milestone is a 422."""
+    ids = await seed(api, "DF")
+    path = f"/v1/defect/DF/{ids['defect']}"
+    await ok(api.patch(path, json={"attachments": [ids["attachment"]]}))
+    (attachment,) = (await ok(api.get(path)))["attachments"]
+    assert attachment["filename"] == "log.txt"
+    assert (await api.patch(path, json={"milestone_id": 99})).status_code == 422
+    await ok(api.patch(path, json={"milestone_id": ids["milestone"]}))
+    assert (await ok(api.get(path)))["milestone_id"] == ids["milestone"]
+    bad = {"title": "b", "actual_result": "x", "severity": 1, "milestone_id": 99}
+    assert (await api.post("/v1/defect/DF", json=bad)).status_code == 422
