@@ -82,7 +82,7 @@ def _reviewers(ctx: Ctx, uuids: list[Any] | None, field: str) -> list[JSON]:
     return out
 
 
-def _check(ctx: Ctx, code: str, item: Any, prefix: str = "") -> None:
+def _check(ctx: Ctx, item: Any, prefix: str = "") -> None:
     """The checks that refuse a whole request (422)."""
     if not isinstance(item, dict) or not isinstance(item.get("proposed_case"), dict):
         raise field_error(prefix + "proposed_case", "The proposed case field is required.")
@@ -148,7 +148,7 @@ def list_reviews(ctx: Ctx) -> tuple[int, JSON]:
 def create_review(ctx: Ctx) -> tuple[int, JSON]:
     """POST /review/{code}."""
     code = ctx.project()
-    _check(ctx, code, ctx.body)
+    _check(ctx, ctx.body)
     return ok({"id": _create(ctx, code, ctx.body)})
 
 
@@ -159,7 +159,7 @@ def bulk_create_reviews(ctx: Ctx) -> tuple[int, JSON]:
     if not 1 <= len(reviews) <= 100:
         raise field_error("reviews", "Between 1 and 100 reviews per request.")
     for i, item in enumerate(reviews):
-        _check(ctx, code, item, f"reviews.{i}.")
+        _check(ctx, item, f"reviews.{i}.")
     items = []
     for item in reviews:
         try:
