@@ -253,6 +253,7 @@ class _Interrupts:
         self.uploader: Uploader | None = None
         self.run: str | None = None
         """The run an upload recorded (``run 7 of DEMO``), once it exists."""
+        self.forced = False
         self._task: asyncio.Task[Any] | None = None
         self._installed: list[signal.Signals] = []
 
@@ -279,7 +280,12 @@ class _Interrupts:
 
     def _received(self, name: str) -> None:
         if self.signal is not None:
-            return  # the stop is under way: it writes the spool, then exits
+            # A second signal: stop at once. Spool files are replaced atomically, so either
+            # the new one is whole or the one from before (the run's record) still is.
+            self.forced = True
+            if self._task is not None:
+                self._task.cancel()
+            return
         self.signal = name
         if self.uploader is not None and self.uploader.interrupt(f"interrupted by {name}"):
             return
@@ -521,7 +527,12 @@ async def run_upload(args: argparse.Namespace) -> int:
         if interrupts.signal is None:
             raise
         message = f"qase-async upload: interrupted by {interrupts.signal}"
-        if interrupts.run is not None:
+        if interrupts.forced:
+            message += (
+                " and stopped at once by a second signal; run the same command again to "
+                "finish (the spool file names the run and holds what was written of the rest)"
+            )
+        elif interrupts.run is not None:
             message += (
                 f"; {interrupts.run} exists and is recorded: run the same command again "
                 "to finish the upload into it"

@@ -927,6 +927,8 @@ class _Job:
                 try:
                     async for raw in source:
                         spool.write(_pending(raw))
+                        if spool.count % 500 == 0:
+                            await asyncio.sleep(0)  # let a second interrupt through
                     self.source_done = True
                 except Exception as error:
                     broken = error
@@ -1192,11 +1194,12 @@ async def upload_run(
         try:
             run_id = await asyncio.shield(creating)
         except asyncio.CancelledError:
-            if not creating.cancelled():
-                with contextlib.suppress(Exception, asyncio.CancelledError):
-                    created = await creating
-                    if on_run is not None:
-                        on_run(created)
+            # Each try of the creation is bounded by the client's timeouts.
+            while not creating.done():
+                with contextlib.suppress(asyncio.CancelledError):
+                    await asyncio.wait([creating])
+            if not creating.cancelled() and creating.exception() is None and on_run:
+                on_run(creating.result())
             raise
     if on_run is not None:
         on_run(run_id)

@@ -350,3 +350,46 @@ def test_sigterm_in_process_then_the_same_command_completes_the_run(
     assert list(fake.state.runs["DEMO"]) == [1]
     assert fake.state.runs["DEMO"][1]["status"] == 1
     assert list((tmp_path / "s").iterdir()) == []
+
+
+def test_a_second_signal_stops_at_once_and_the_same_command_still_finishes(
+    served: tuple[FakeQase, str],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+):
+    """Two SIGINTs: the command stops at once, leaving a whole spool file that names the
+    run; the same command again stores every test case exactly once in that run."""
+    from qase_async._cli_upload import _Progress
+
+    fake, origin = served
+    report = tmp_path / "many.xml"
+    cases = "".join(f'<testcase classname="t" name="test_{i}"/>' for i in range(120))
+    report.write_text(f'<testsuite name="many">{cases}</testsuite>', encoding="utf-8")
+    fired: list[bool] = []
+    show = _Progress.__call__
+
+    def two_signals(self: _Progress, progress: UploadProgress) -> None:
+        if progress.sent and not fired:
+            fired.append(True)
+            signal.raise_signal(signal.SIGINT)
+            signal.raise_signal(signal.SIGINT)
+        show(self, progress)
+
+    monkeypatch.setattr(_Progress, "__call__", two_signals)
+    spools = tmp_path / "s"
+    argv = ["upload", str(report), "-p", "DEMO", "--base-url", origin, "--token", SECRET]
+    argv += ["--batch-size", "5", "--rate-limit", "100/1", "--spool-dir", str(spools)]
+    assert main(argv) == 130
+    _, err = capsys.readouterr()
+    assert "stopped at once by a second signal" in err
+    (record,) = list(spools.iterdir())
+    assert json.loads(record.read_text("utf-8").splitlines()[0])["run_id"] == 1
+
+    monkeypatch.undo()
+    assert main(argv) == 0
+    _, err = capsys.readouterr()
+    assert "an earlier upload of these reports into run 1" in err
+    assert list(fake.state.runs["DEMO"]) == [1]
+    assert len(fake.state.idempotency[("DEMO", 1)]) == 120
+    assert fake.stats.results_stored == 120
