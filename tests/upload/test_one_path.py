@@ -126,3 +126,24 @@ def test_the_cli_uploads_through_upload_run(
     assert len(calls) == 1
     assert calls[0]["complete"] is True
     assert "Run 1 completed." in out
+
+
+async def test_a_run_created_while_cancelled_is_still_recorded(
+    fake: FakeQase, client: QaseClient, run_id: int
+):
+    """Cancelling upload_run while the run is being created: the creation finishes, the
+    caller hears of the new run through on_run, then the cancellation goes on."""
+    fake.faults = Faults(latency=0.2)
+    recorded: list[int] = []
+    task = asyncio.create_task(
+        upload_run(client, PROJECT, [result(0)], on_run=recorded.append, title="cut")
+    )
+    await asyncio.sleep(0.05)  # the creation is in flight (each request takes 0.2 s)
+    task.cancel()
+    task.cancel()  # a second cancel (a second Ctrl+C) changes nothing
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    created = [r for r, run in fake.state.runs[PROJECT].items() if run["title"] == "cut"]
+    assert recorded == created
+    assert len(created) == 1
+    assert fake.stats.results_stored == 0
