@@ -3,9 +3,13 @@
 :class:`Uploader` streams any number of results into a run: v2 bulk requests of at most
 200 results, as many in flight as the rate budget allows, attachments uploaded first and
 once per job, a batch the service refuses for one bad result split until only the bad one
-is left, and on a fatal error every unsent result written to a spool file that
-:meth:`Uploader.resume` sends later. Every result carries an idempotency id, so any retry
-and any resume is exactly-once on the service.
+is left, and on a fatal error, an :meth:`Uploader.interrupt` or a cancellation every
+result not confirmed written to a spool file that :meth:`Uploader.resume` sends later.
+Every result carries an idempotency id, so any retry and any resume is exactly-once on the
+service. Files go through ``client.attachments.upload``, the one attachment-upload path.
+
+Spool files are JSON lines (a header naming project, run and base URL, then one result per
+line), mode 0600, replaced atomically (a temporary file beside them, synced, renamed).
 """
 
 from __future__ import annotations
