@@ -8,10 +8,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import signal
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from ._cli_upload import add_upload_parser
+
+if TYPE_CHECKING:
+    from .testing import FakeTLS
 
 __all__ = ["build_parser", "main"]
 
@@ -75,12 +80,55 @@ def _add_fake_server(subparsers: argparse._SubParsersAction[argparse.ArgumentPar
     parser.add_argument(
         "--log-level", default="warning", help="uvicorn log level (default warning)"
     )
+    tls = parser.add_argument_group(
+        "HTTPS",
+        "The official reporters speak HTTPS only. Bring a certificate, or let --tls make a "
+        "throwaway CA and print the path of the CA bundle to trust.",
+    )
+    tls.add_argument("--ssl-certfile", metavar="FILE", help="serve HTTPS with this certificate")
+    tls.add_argument("--ssl-keyfile", metavar="FILE", help="the private key of --ssl-certfile")
+    tls.add_argument(
+        "--tls",
+        action="store_true",
+        help="serve HTTPS with a throwaway CA and certificate for 127.0.0.1 and localhost",
+    )
+    tls.add_argument(
+        "--tls-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="another name the --tls certificate is valid for (repeatable)",
+    )
     parser.set_defaults(func=_run_fake_server)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _fake_tls(args: argparse.Namespace) -> FakeTLS | bool | None:
+    """The TLS choice of ``fake-server``'s options; a usage error for a bad combination."""
+    from .testing import FakeTLS
+
+    parser: argparse.ArgumentParser = args.parser
+    own = args.ssl_certfile is not None or args.ssl_keyfile is not None
+    if own and args.tls:
+        parser.error("--tls makes its own certificate: drop --ssl-certfile/--ssl-keyfile")
+    if args.tls_host and not args.tls:
+        parser.error("--tls-host names hosts for the --tls certificate: add --tls")
+    if own:
+        if args.ssl_certfile is None or args.ssl_keyfile is None:
+            parser.error("--ssl-certfile and --ssl-keyfile go together")
+        return FakeTLS(certfile=args.ssl_certfile, keyfile=args.ssl_keyfile)
+    return True if args.tls else None
 
 
 def _run_fake_server(args: argparse.Namespace) -> int:
     from .testing import FakeQase, Faults
-    from .testing._asgi import bind, make_server
+    from .testing._asgi import bind, make_server, origin
+    from .testing._tls import tls_files
+
+    tls = _fake_tls(args)
 
     fake = FakeQase(
         tokens=set(args.token) if args.token else None,
@@ -93,28 +141,42 @@ def _run_fake_server(args: argparse.Namespace) -> int:
         ),
     )
     try:
-        server = make_server(fake, log_level=args.log_level)
-    except RuntimeError as exc:
+        with tls_files(tls, args.tls_host) as files:
+            server = make_server(fake, log_level=args.log_level, tls=files)
+            try:
+                sock = bind(args.host, args.port)
+            except OSError as exc:
+                print(
+                    f"qase-async: cannot listen on {args.host}:{args.port}: {exc}",
+                    file=sys.stderr,
+                )
+                return 1
+            url = origin(sock, files is not None)
+            tokens = "the given tokens" if args.token else "any non-empty token"
+            print(
+                f"Fake Qase API on {url}/v1 and {url}/v2, accepting {tokens}; Ctrl+C stops.",
+                flush=True,
+            )
+            if files is not None and files.ca_bundle is not None:
+                print(
+                    f"CA bundle to trust: {files.ca_bundle} "
+                    f"(certificate for {', '.join(files.hosts)}; removed on exit)",
+                    flush=True,
+                )
+            # uvicorn hands SIGTERM back to the previous handler once it has stopped; make
+            # that handler unwind the stack so the throwaway certificate folder is removed.
+            previous = signal.signal(signal.SIGTERM, _interrupt)
+            try:
+                asyncio.run(server.serve(sockets=[sock]))
+            except KeyboardInterrupt:
+                pass
+            finally:
+                signal.signal(signal.SIGTERM, previous)
+                sock.close()
+    except (RuntimeError, OSError, ValueError) as exc:
+        # A missing extra, or a certificate or key uvicorn cannot load.
         print(f"qase-async: {exc}", file=sys.stderr)
         return 2
-    try:
-        sock = bind(args.host, args.port)
-    except OSError as exc:
-        print(f"qase-async: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
-        return 1
-    host, port = sock.getsockname()[:2]
-    origin = f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
-    tokens = "the given tokens" if args.token else "any non-empty token"
-    print(
-        f"Fake Qase API on {origin}/v1 and {origin}/v2, accepting {tokens}; Ctrl+C stops.",
-        flush=True,
-    )
-    try:
-        asyncio.run(server.serve(sockets=[sock]))
-    except KeyboardInterrupt:
-        pass
-    finally:
-        sock.close()
     return 0
 
 
@@ -126,13 +188,20 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     _add_fake_server(subparsers)
     add_upload_parser(subparsers)
+    for sub in subparsers.choices.values():
+        # Each subcommand reports usage errors with its own usage, not the top level's.
+        sub.set_defaults(parser=sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        # Refused by the subcommand's own parser, so the usage shown is the subcommand's.
+        own: argparse.ArgumentParser = getattr(args, "parser", parser)
+        own.error(f"unrecognized arguments: {' '.join(extra)}")
     status: int = args.func(args)
     return status
 

@@ -43,6 +43,7 @@ class FakeState:
         custom_fields: ``id -> custom field`` (v1 read shape plus ``entity_id``, ``type_id``
             and ``options``).
         idempotency: ``(code, run id) -> {v2 result id: [stored result hashes]}``.
+        signatures: ``code -> v2 result signature -> id`` of the case it was matched to.
     """
 
     projects: dict[str, JSON] = attrs.field(factory=dict)
@@ -62,6 +63,7 @@ class FakeState:
     idempotency: defaultdict[tuple[str, int], dict[str, list[str]]] = attrs.field(
         factory=lambda: defaultdict(dict)
     )
+    signatures: defaultdict[str, dict[str, int]] = attrs.field(factory=lambda: defaultdict(dict))
     # (kind, code) -> (lookup key -> id, table size when built): finds auto-created
     # suites and cases by title without a scan per result.
     _title_index: dict[tuple[str, str], tuple[dict[Any, int], int]] = attrs.field(
@@ -95,6 +97,7 @@ class FakeState:
             self.results,
             self.defects,
             self.shared_steps,
+            self.signatures,
         ):
             store.pop(code, None)
         for key in [k for k in self.idempotency if k[0] == code]:
