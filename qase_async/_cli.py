@@ -80,6 +80,18 @@ def _add_fake_server(subparsers: argparse._SubParsersAction[argparse.ArgumentPar
     parser.add_argument(
         "--log-level", default="warning", help="uvicorn log level (default warning)"
     )
+    parser.add_argument(
+        "--results-in-closed-runs",
+        action="store_true",
+        help="accept results into completed runs (the service answers 400 unless a project "
+        "setting allows them)",
+    )
+    parser.add_argument(
+        "--unknown-case-ids",
+        choices=("reject", "auto_create"),
+        default="reject",
+        help="a v2 result naming a missing case: 422 (default) or match/create as without id",
+    )
     tls = parser.add_argument_group(
         "HTTPS",
         "The official reporters speak HTTPS only. Bring a certificate, or let --tls make a "
@@ -139,6 +151,8 @@ def _run_fake_server(args: argparse.Namespace) -> int:
         faults=Faults(
             rate=args.fault_rate, latency=args.latency, drop_rate=args.drop_rate, seed=args.seed
         ),
+        results_in_closed_runs=args.results_in_closed_runs,
+        unknown_case_ids=args.unknown_case_ids,
     )
     try:
         with tls_files(tls, args.tls_host) as files:
