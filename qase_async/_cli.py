@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import json
 import signal
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TextIO
 
 from ._cli_upload import add_upload_parser
 
 if TYPE_CHECKING:
-    from .testing import FakeTLS
+    from .testing import FakeRequest, FakeTLS
 
 __all__ = ["build_parser", "main"]
 
@@ -92,6 +94,12 @@ def _add_fake_server(subparsers: argparse._SubParsersAction[argparse.ArgumentPar
         default="reject",
         help="a v2 result naming a missing case: 422 (default) or match/create as without id",
     )
+    parser.add_argument(
+        "--record",
+        metavar="FILE",
+        help="append each answered request to FILE as a JSON line (method, path, query, "
+        "status, JSON body; never headers, so never the token)",
+    )
     tls = parser.add_argument_group(
         "HTTPS",
         "The official reporters speak HTTPS only. Bring a certificate, or let --tls make a "
@@ -112,6 +120,30 @@ def _add_fake_server(subparsers: argparse._SubParsersAction[argparse.ArgumentPar
         help="another name the --tls certificate is valid for (repeatable)",
     )
     parser.set_defaults(func=_run_fake_server)
+
+
+class _Recorder:
+    """Writes each answered request as one JSON line: what a reporter really sent."""
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+
+    def __call__(self, request: FakeRequest, status: int) -> None:
+        body: Any = None
+        if request.headers.get("content-type", "").startswith("application/json"):
+            try:
+                body = json.loads(request.body or b"null")
+            except ValueError:
+                body = None
+        line = {
+            "method": request.method.upper(),
+            "path": request.path,
+            "query": request.query,
+            "status": status,
+            "body": body,
+        }
+        self.out.write(json.dumps(line, separators=(",", ":")) + "\n")
+        self.out.flush()
 
 
 def _interrupt(signum: int, frame: object) -> None:
@@ -136,11 +168,25 @@ def _fake_tls(args: argparse.Namespace) -> FakeTLS | bool | None:
 
 
 def _run_fake_server(args: argparse.Namespace) -> int:
+    tls = _fake_tls(args)
+    with contextlib.ExitStack() as stack:
+        recorder = None
+        if args.record is not None:
+            try:
+                out = stack.enter_context(open(args.record, "a", encoding="utf-8"))
+            except OSError as exc:
+                print(f"qase-async: cannot write {args.record}: {exc}", file=sys.stderr)
+                return 2
+            recorder = _Recorder(out)
+        return _serve_fake(args, tls, recorder)
+
+
+def _serve_fake(
+    args: argparse.Namespace, tls: FakeTLS | bool | None, recorder: _Recorder | None
+) -> int:
     from .testing import FakeQase, Faults
     from .testing._asgi import bind, make_server, origin
     from .testing._tls import tls_files
-
-    tls = _fake_tls(args)
 
     fake = FakeQase(
         tokens=set(args.token) if args.token else None,
@@ -153,6 +199,7 @@ def _run_fake_server(args: argparse.Namespace) -> int:
         ),
         results_in_closed_runs=args.results_in_closed_runs,
         unknown_case_ids=args.unknown_case_ids,
+        on_request=recorder,
     )
     try:
         with tls_files(tls, args.tls_host) as files:

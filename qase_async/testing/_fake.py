@@ -119,6 +119,8 @@ class FakeQase:
         unknown_case_ids: What a v2 result naming a case id that does not exist gets:
             ``"reject"`` (422, the default) or ``"auto_create"`` (the id is ignored and
             the case is matched or created as for a result without one).
+        on_request: Called with each answered request and its status, after the fake
+            has carried it out (``qase-async fake-server --record`` writes them down).
     """
 
     def __init__(
@@ -140,6 +142,7 @@ class FakeQase:
         base_url: str = "http://127.0.0.1",
         results_in_closed_runs: bool = False,
         unknown_case_ids: Literal["reject", "auto_create"] = "reject",
+        on_request: Callable[[FakeRequest, int], None] | None = None,
     ) -> None:
         self.tokens: frozenset[str] | None = None if tokens is None else frozenset(tokens)
         self.rate_limit = rate_limit
@@ -158,6 +161,7 @@ class FakeQase:
         self._sleep = sleep
         self.base_url = base_url.rstrip("/")
         self.tls: FakeTLS | None = None
+        self.on_request = on_request
         self.rules = ResultRules(
             results_in_closed_runs=results_in_closed_runs, unknown_case_ids=unknown_case_ids
         )
@@ -361,6 +365,8 @@ class FakeQase:
             raise
         stats.statuses[status] += 1
         self._log(request, status, token, op_id)
+        if self.on_request is not None:
+            self.on_request(request, status)
         raw = b"" if body is None else json.dumps(body, separators=(",", ":")).encode()
         headers.setdefault("content-type", "application/json")
         headers["content-length"] = str(len(raw))
