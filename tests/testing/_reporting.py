@@ -64,8 +64,10 @@ def fake_server(folder: Path, *extra: str) -> Iterator[FakeServer]:
     """Start ``qase-async fake-server --tls --port 0 --record ...``; stop it on exit."""
     record = folder / "requests.jsonl"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "qase_async", "fake-server", "--port", "0", "--tls"]
-        + ["--token", TOKEN, "--record", str(record), *extra],
+        [
+            *(sys.executable, "-m", "qase_async", "fake-server", "--port", "0", "--tls"),
+            *("--token", TOKEN, "--record", str(record), *extra),
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -76,7 +78,8 @@ def fake_server(folder: Path, *extra: str) -> Iterator[FakeServer]:
         first, second = proc.stdout.readline(), proc.stdout.readline()
         found = re.search(r"(https://127\.0\.0\.1:(\d+))/v1", first)
         ca = re.search(r"CA bundle to trust: (\S+)", second)
-        assert found and ca, (first, second, proc.stderr and proc.stderr.read())
+        assert found, (first, proc.stderr and proc.stderr.read())
+        assert ca, second
         server = FakeServer(found.group(1), int(found.group(2)), ca.group(1), record)
         _wait_until_up(server)
         yield server

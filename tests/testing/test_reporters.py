@@ -108,7 +108,7 @@ async def test_qase_pytest_reports_whole_over_tls(tmp_path: Path) -> None:
             QASE_TESTOPS_DEFECT="true",
             QASE_FAKE_CA=server.ca_bundle,
         )
-        proc = subprocess.run(
+        proc = subprocess.run(  # noqa: ASYNC221 - the reporter must run to its end first
             [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q"],
             cwd=suite,
             env=env,
@@ -177,9 +177,12 @@ module.exports = {
 
 
 def _jest_dir() -> Path | None:
-    """A folder with jest and jest-qase-reporter installed, or None (see the skip reason)."""
+    """The folder holding a ``node_modules`` with jest and jest-qase-reporter, or None.
+
+    The test suite never reaches beyond loopback, so it does not install them itself.
+    """
     prepared = os.environ.get("QASE_FIDELITY_NODE_MODULES")
-    if prepared and (Path(prepared) / "jest-qase-reporter").is_dir():
+    if prepared and all((Path(prepared) / p).is_dir() for p in ("jest", "jest-qase-reporter")):
         return Path(prepared).parent
     return None
 
@@ -187,8 +190,8 @@ def _jest_dir() -> Path | None:
 @pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
 @pytest.mark.skipif(
     _jest_dir() is None,
-    reason="set QASE_FIDELITY_NODE_MODULES to a node_modules with jest and jest-qase-reporter "
-    "(npm install jest@29 jest-qase-reporter)",
+    reason="QASE_FIDELITY_NODE_MODULES names no node_modules with jest and jest-qase-reporter "
+    '(eval "$(bash .ci/node-reporters.sh)" prepares one)',
 )
 async def test_jest_qase_reporter_reports_whole_over_tls(tmp_path: Path) -> None:
     """jest-qase-reporter (testops mode, HTTPS) reports 7 results; every datum reads back."""
@@ -205,11 +208,12 @@ async def test_jest_qase_reporter_reports_whole_over_tls(tmp_path: Path) -> None
             QASE_MODE="testops",
             QASE_TESTOPS_API_TOKEN=TOKEN,
             QASE_TESTOPS_PROJECT="JST",
-            QASE_TESTOPS_API_HOST=f"127.0.0.1:{server.port}",
+            # qase-javascript-commons takes a full base URL as the host.
+            QASE_TESTOPS_API_HOST=server.origin,
             QASE_TESTOPS_RUN_TITLE="fidelity",
             NODE_EXTRA_CA_CERTS=server.ca_bundle,
         )
-        proc = subprocess.run(
+        proc = subprocess.run(  # noqa: ASYNC221 - the reporter must run to its end first
             ["node", "node_modules/jest/bin/jest.js", "--ci"],
             cwd=suite,
             env=env,
@@ -228,3 +232,6 @@ async def test_jest_qase_reporter_reports_whole_over_tls(tmp_path: Path) -> None
         async with server.client() as client:
             tally = await assert_kept(client, "JST", run_id, sent)
             assert tally.statuses == {"passed": 4, "failed": 2, "skipped": 1}
+            # jest-qase-reporter sends the two nested steps flat, and the step's attachment
+            # with the result's: what it sends is what is compared.
+            assert (tally.steps, tally.attachments) == (2, 2)

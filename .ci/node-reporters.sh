@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# jest and the official jest-qase-reporter for the reporter fidelity tests.
+#
+#   eval "$(bash .ci/node-reporters.sh)"   # npm-installs them once, then prints:
+#                                          # export QASE_FIDELITY_NODE_MODULES=DIR/node_modules
+#
+# Only the export line goes to stdout; progress goes to stderr. The packages live in
+# $QASE_CI_NODE_DIR (default: $TMPDIR/qase-async-ci-node); without node and npm the script
+# fails and the JavaScript fidelity test skips, saying why.
+set -euo pipefail
+
+DIR="${QASE_CI_NODE_DIR:-${TMPDIR:-/tmp}/qase-async-ci-node}"
+
+log() { echo "node-reporters.sh: $*" >&2; }
+
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+    log "node and npm are needed"
+    exit 1
+fi
+if [ ! -d "$DIR/node_modules/jest-qase-reporter" ] || [ ! -d "$DIR/node_modules/jest" ]; then
+    mkdir -p "$DIR"
+    [ -f "$DIR/package.json" ] || echo '{"name": "qase-async-fidelity", "private": true}' > "$DIR/package.json"
+    log "installing jest and jest-qase-reporter into $DIR"
+    npm install --prefix "$DIR" --no-audit --no-fund --loglevel=error \
+        jest@29 jest-qase-reporter@latest >&2
+fi
+echo "export QASE_FIDELITY_NODE_MODULES=$DIR/node_modules"
