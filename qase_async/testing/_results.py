@@ -226,6 +226,7 @@ class CaseSpec:
     steps: tuple[JSON, ...] = ()
     params: Mapping[str, Any] = attrs.field(factory=dict)
     param_groups: tuple[Any, ...] = ()
+    steps_type: str | None = None
 
 
 def match_case(ctx: Ctx, code: str, spec: CaseSpec) -> int:
@@ -250,6 +251,7 @@ def match_case(ctx: Ctx, code: str, spec: CaseSpec) -> int:
         case["author_id"] = case["member_id"] = int(author)
     if spec.steps:
         case["steps"] = _case_steps(ctx, spec.steps)
+        case["steps_type"] = spec.steps_type or "classic"
     if spec.params:
         case["params"] = {k: [str(v)] for k, v in spec.params.items()}
         case["parameters"] = _parameters(spec.params, spec.param_groups)
@@ -480,6 +482,7 @@ def _v2_spec(item: JSON) -> CaseSpec:
         steps=tuple(item.get("steps") or ()),
         params=item.get("params") or {},
         param_groups=tuple(item.get("param_groups") or ()),
+        steps_type=item.get("steps_type"),
     )
 
 

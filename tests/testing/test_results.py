@@ -133,6 +133,7 @@ async def test_a_v2_result_reads_back_whole(api: httpx.AsyncClient, client: Qase
     )
     assert sorted(t.title or "" for t in case.tags or ()) == ["cart", "smoke"]
     assert case.params == {"currency": ["EUR"]}
+    assert (case.steps_type, case.is_manual) == ("classic", False)
     assert case.steps is not None
     assert [(s.action, s.expected_result) for s in case.steps] == [("open cart", "cart shown")]
     assert [(s.action, s.data) for s in case.steps[0].steps or ()] == [("count items", "3 items")]
