@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import ssl
@@ -170,3 +171,27 @@ def test_cli_reports_an_unreadable_certificate(
     )
     assert status == 2
     assert capsys.readouterr().err.startswith("qase-async: ")
+
+
+def test_cli_record_writes_what_was_sent_and_never_the_token(tmp_path: Path) -> None:
+    """``--record FILE`` writes each request's method, path, status and JSON body only."""
+    record = tmp_path / "requests.jsonl"
+    with _cli("--tls", "--record", str(record), "--token", "secret-token") as (origin, lines):
+        found = re.search(r"CA bundle to trust: (\S+)", lines[1])
+        assert found, lines
+        trust = ssl.create_default_context(cafile=found.group(1))
+        _get_projects(origin, found.group(1))
+        with httpx.Client(base_url=origin, verify=trust, timeout=5) as api:
+            body = {"title": "Rec", "code": "REC"}
+            resp = api.post("/v1/project", json=body, headers={"Token": "secret-token"})
+            assert resp.status_code == 200
+    text = record.read_text("utf-8")
+    assert "secret-token" not in text
+    rows = [json.loads(line) for line in text.splitlines()]
+    assert rows[-1] == {
+        "method": "POST",
+        "path": "/v1/project",
+        "query": "",
+        "status": 200,
+        "body": {"title": "Rec", "code": "REC"},
+    }
