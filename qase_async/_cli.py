@@ -90,9 +90,10 @@ def _add_fake_server(subparsers: argparse._SubParsersAction[argparse.ArgumentPar
     )
     parser.add_argument(
         "--unknown-case-ids",
-        choices=("reject", "auto_create"),
-        default="reject",
-        help="a v2 result naming a missing case: 422 (default) or match/create as without id",
+        choices=("keep", "reject", "auto_create"),
+        default="keep",
+        help="a v2 result naming a missing case: stored under that id (default), 422, or "
+        "matched/created as without an id",
     )
     parser.add_argument(
         "--record",

@@ -106,13 +106,14 @@ class ResultRules:
             them (400 ``Test run is not active``) unless the project setting "Allow to
             add results for cases in closed runs" is on; ``True`` is that setting.
         unknown_case_ids: What a v2 result naming a case id that does not exist gets:
-            ``"reject"`` (422 for the whole request, as v1 answers) or ``"auto_create"``
-            (the id is ignored and the case is found or created as for a result without
-            one).
+            ``"keep"`` (stored under that id, as the service's 202 accepts it unchecked),
+            ``"reject"`` (422 for the whole request, as v1 answers for ``case_id``) or
+            ``"auto_create"`` (the id is ignored and the case is found or created as for
+            a result without one).
     """
 
     results_in_closed_runs: bool = False
-    unknown_case_ids: Literal["reject", "auto_create"] = "reject"
+    unknown_case_ids: Literal["keep", "reject", "auto_create"] = "keep"
 
 
 @attrs.frozen

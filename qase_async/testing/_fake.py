@@ -117,8 +117,9 @@ class FakeQase:
             project setting "Allow to add results for cases in closed runs"); by default
             they get 400, as from the service with that setting off.
         unknown_case_ids: What a v2 result naming a case id that does not exist gets:
-            ``"reject"`` (422, the default) or ``"auto_create"`` (the id is ignored and
-            the case is matched or created as for a result without one).
+            ``"keep"`` (the default: stored under that id, as the service's 202 takes it
+            unchecked), ``"reject"`` (422 for the whole request) or ``"auto_create"``
+            (the id is ignored; the case is matched or created as for a result without one).
         on_request: Called with each answered request and its status, after the fake
             has carried it out (``qase-async fake-server --record`` writes them down).
     """
@@ -141,7 +142,7 @@ class FakeQase:
         sleep: Callable[[float], Any] = asyncio.sleep,
         base_url: str = "http://127.0.0.1",
         results_in_closed_runs: bool = False,
-        unknown_case_ids: Literal["reject", "auto_create"] = "reject",
+        unknown_case_ids: Literal["keep", "reject", "auto_create"] = "keep",
         on_request: Callable[[FakeRequest, int], None] | None = None,
     ) -> None:
         self.tokens: frozenset[str] | None = None if tokens is None else frozenset(tokens)

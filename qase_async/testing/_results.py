@@ -495,7 +495,9 @@ def _v2_store(ctx: Ctx, code: str, run: JSON, item: JSON) -> JSON:
         return {"case_id": first["case_id"] if first else None, "hash": seen[key][0]}
     execution = item["execution"]
     end = execution.get("end_time")
-    case_ids = [c for c in _v2_ids(item) if c in ctx.state.cases[code]]
+    case_ids = _v2_ids(item)
+    if ctx.rules.unknown_case_ids == "auto_create":
+        case_ids = [c for c in case_ids if c in ctx.state.cases[code]]
     if not case_ids:
         case_ids = [match_case(ctx, code, _v2_spec(item))]
     fields = item.get("fields") or {}

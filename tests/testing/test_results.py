@@ -261,21 +261,24 @@ async def test_results_into_a_completed_run_are_refused_unless_allowed() -> None
 
 
 async def test_a_v2_result_naming_a_missing_case() -> None:
-    """A missing ``testops_id`` rejects the whole batch by default, or is matched as untitled."""
-    strict, lenient = FakeQase(), FakeQase(unknown_case_ids="auto_create")
-    for fake in (strict, lenient):
+    """A missing ``testops_id`` is kept as sent by default, or rejects the batch, or is ignored."""
+    outcomes = {}
+    for mode in ("keep", "reject", "auto_create"):
+        fake = FakeQase(unknown_case_ids=mode)  # type: ignore[arg-type]
         async with checked_client(fake.transport()) as api:
             run_id = await _project_and_run(api)
             batch = {"results": [_v2("ok"), _v2("ghost", testops_id=999)]}
             resp = await api.post(f"/v2/{CODE}/run/{run_id}/results", json=batch)
-            if fake is strict:
-                assert resp.status_code == 422
-                assert resp.json()["errorFields"][0]["field"] == "results.1.testops_id"
-                assert fake.stats.results_stored == 0
-            else:
-                assert resp.status_code == 202
-                titles = sorted(c["title"] for c in fake.state.cases[CODE].values())
-                assert titles == ["ghost", "ok"]
+        stored = sorted(r["case_id"] for r in fake.state.results[CODE].values())
+        titles = sorted(c["title"] for c in fake.state.cases[CODE].values())
+        outcomes[mode] = (resp.status_code, stored, titles)
+        if mode == "reject":
+            assert resp.json()["errorFields"][0]["field"] == "results.1.testops_id"
+    assert outcomes == {
+        "keep": (202, [1, 999], ["ok"]),
+        "reject": (422, [], []),
+        "auto_create": (202, [1, 2], ["ghost", "ok"]),
+    }
 
 
 async def test_run_external_issues_are_stored_and_read_back(
