@@ -41,6 +41,17 @@ class FakeTLS:
     ca_bundle: str | None = None
     hosts: tuple[str, ...] = ()
 
+    @classmethod
+    def throwaway(cls, directory: str | Path, hosts: Iterable[str] = ()) -> FakeTLS:
+        """A throwaway CA and server certificate written to ``directory`` (kept there).
+
+        Args:
+            directory: Existing folder for ``ca.pem``, ``server.pem`` and ``server.key``.
+            hosts: Names or addresses the certificate must also be valid for, beside
+                ``127.0.0.1`` and ``localhost``.
+        """
+        return throwaway_tls(directory, hosts)
+
     def client_context(self) -> ssl.SSLContext:
         """An SSL context that trusts only :attr:`ca_bundle` (for ``httpx``, ``verify=``).
 

@@ -18,7 +18,6 @@ import pytest
 
 from qase_async._cli import main
 from qase_async.testing import FakeQase, FakeTLS
-from qase_async.testing._tls import throwaway_tls
 
 from ._helpers import checked_client, ok
 
@@ -55,7 +54,7 @@ async def test_serve_https_with_a_throwaway_ca() -> None:
 
 def test_throwaway_certificate_names_the_asked_hosts(tmp_path: Path) -> None:
     """The certificate is valid for 127.0.0.1, localhost and every extra name asked for."""
-    tls = throwaway_tls(tmp_path, ["api-fake.test", " "])
+    tls = FakeTLS.throwaway(tmp_path, ["api-fake.test", " "])
     cert = x509.load_pem_x509_certificate(Path(tls.certfile).read_bytes())
     sans = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     names = {str(n.value) for n in sans}
@@ -65,7 +64,7 @@ def test_throwaway_certificate_names_the_asked_hosts(tmp_path: Path) -> None:
 
 def test_serve_in_thread_with_the_callers_certificate(tmp_path: Path) -> None:
     """``serve_in_thread(tls=FakeTLS(...))`` serves the caller's files, left in place after."""
-    made = throwaway_tls(tmp_path)
+    made = FakeTLS.throwaway(tmp_path)
     own = FakeTLS(certfile=made.certfile, keyfile=made.keyfile)
     fake = FakeQase()
     with (
@@ -132,7 +131,7 @@ def test_cli_tls_prints_the_ca_bundle_and_removes_it_on_exit() -> None:
 
 def test_cli_serves_https_with_given_files(tmp_path: Path) -> None:
     """``--ssl-certfile``/``--ssl-keyfile`` serve HTTPS with the caller's certificate."""
-    made = throwaway_tls(tmp_path)
+    made = FakeTLS.throwaway(tmp_path)
     with _cli("--ssl-certfile", made.certfile, "--ssl-keyfile", made.keyfile) as (origin, _):
         assert origin.startswith("https://")
         assert made.ca_bundle is not None
