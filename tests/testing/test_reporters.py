@@ -1,5 +1,9 @@
 """The official reporters report a real test suite into ``qase-async fake-server --tls``.
 
+qase-pytest runs wherever the dev extra is installed; jest-qase-reporter and
+playwright-qase-reporter run when node is there and ``QASE_FIDELITY_NODE_MODULES`` names a
+``node_modules`` holding them (``.ci/node-reporters.sh`` prepares one).
+
 Each test runs the reporter as a user would (its own process, testops mode, HTTPS with the
 documented set-up for trusting the throwaway CA), then reads everything back through
 ``QaseClient`` and compares it with the request bodies the server recorded.
@@ -7,6 +11,7 @@ documented set-up for trusting the throwaway CA), then reads everything back thr
 
 from __future__ import annotations
 
+import asyncio
 import importlib.util
 import os
 import re
@@ -108,7 +113,8 @@ async def test_qase_pytest_reports_whole_over_tls(tmp_path: Path) -> None:
             QASE_TESTOPS_DEFECT="true",
             QASE_FAKE_CA=server.ca_bundle,
         )
-        proc = subprocess.run(  # noqa: ASYNC221 - the reporter must run to its end first
+        proc = await asyncio.to_thread(
+            subprocess.run,
             [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q"],
             cwd=suite,
             env=env,
@@ -176,52 +182,67 @@ module.exports = {
 """
 
 
-def _jest_dir() -> Path | None:
-    """The folder holding a ``node_modules`` with jest and jest-qase-reporter, or None.
+def _node_modules(*packages: str) -> Path | None:
+    """A prepared ``node_modules`` holding ``packages``, or None (see the skip reasons).
 
-    The test suite never reaches beyond loopback, so it does not install them itself.
+    The test suite never reaches beyond loopback, so it does not install them itself:
+    ``eval "$(bash .ci/node-reporters.sh)"`` prepares one and names it.
     """
     prepared = os.environ.get("QASE_FIDELITY_NODE_MODULES")
-    if prepared and all((Path(prepared) / p).is_dir() for p in ("jest", "jest-qase-reporter")):
-        return Path(prepared).parent
+    if prepared and all((Path(prepared) / p).is_dir() for p in packages):
+        return Path(prepared)
     return None
 
 
-@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
-@pytest.mark.skipif(
-    _jest_dir() is None,
-    reason="QASE_FIDELITY_NODE_MODULES names no node_modules with jest and jest-qase-reporter "
-    '(eval "$(bash .ci/node-reporters.sh)" prepares one)',
-)
+def _needs_node(*packages: str) -> pytest.MarkDecorator:
+    if shutil.which("node") is None:
+        return pytest.mark.skip(reason="node is not installed")
+    return pytest.mark.skipif(
+        _node_modules(*packages) is None,
+        reason=f"QASE_FIDELITY_NODE_MODULES names no node_modules with {', '.join(packages)} "
+        '(eval "$(bash .ci/node-reporters.sh)" prepares one)',
+    )
+
+
+def _run_node(
+    suite: Path, modules: Path, origin: str, ca: str, code: str, *argv: str
+) -> subprocess.CompletedProcess[str]:
+    (suite / "node_modules").symlink_to(modules)
+    env = _clean_env(
+        QASE_MODE="testops",
+        QASE_TESTOPS_API_TOKEN=TOKEN,
+        QASE_TESTOPS_PROJECT=code,
+        # qase-javascript-commons takes a full base URL as the host.
+        QASE_TESTOPS_API_HOST=origin,
+        QASE_TESTOPS_RUN_TITLE="fidelity",
+        NODE_EXTRA_CA_CERTS=ca,
+    )
+    return subprocess.run(
+        ["node", *argv],
+        cwd=suite,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+@_needs_node("jest", "jest-qase-reporter")
 async def test_jest_qase_reporter_reports_whole_over_tls(tmp_path: Path) -> None:
     """jest-qase-reporter (testops mode, HTTPS) reports 7 results; every datum reads back."""
-    modules = _jest_dir()
+    modules = _node_modules("jest", "jest-qase-reporter")
     assert modules is not None
     suite = tmp_path / "suite"
     suite.mkdir()
-    (suite / "node_modules").symlink_to(modules / "node_modules")
     (suite / "cart.test.js").write_text(JEST_TEST)
     (suite / "jest.config.js").write_text(JEST_CONFIG)
     with fake_server(tmp_path) as server:
         create_project(server, "JST")
-        env = _clean_env(
-            QASE_MODE="testops",
-            QASE_TESTOPS_API_TOKEN=TOKEN,
-            QASE_TESTOPS_PROJECT="JST",
-            # qase-javascript-commons takes a full base URL as the host.
-            QASE_TESTOPS_API_HOST=server.origin,
-            QASE_TESTOPS_RUN_TITLE="fidelity",
-            NODE_EXTRA_CA_CERTS=server.ca_bundle,
-        )
-        proc = subprocess.run(  # noqa: ASYNC221 - the reporter must run to its end first
-            ["node", "node_modules/jest/bin/jest.js", "--ci"],
-            cwd=suite,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
+        proc = await asyncio.to_thread(
+            _run_node, suite, modules, server.origin, server.ca_bundle, "JST",
+            "node_modules/jest/bin/jest.js", "--ci",
+        )  # fmt: skip
         output = proc.stdout + proc.stderr
         assert proc.returncode == 1, output
         posted = server.sent("POST", r"/v2/JST/run/\d+/results")
@@ -235,3 +256,73 @@ async def test_jest_qase_reporter_reports_whole_over_tls(tmp_path: Path) -> None
             # jest-qase-reporter sends the two nested steps flat, and the step's attachment
             # with the result's: what it sends is what is compared.
             assert (tally.steps, tally.attachments) == (2, 2)
+
+
+PLAYWRIGHT_TEST = """
+const { test, expect } = require('@playwright/test');
+const { qase } = require('playwright-qase-reporter');
+
+test.describe('Cart', () => {
+  test.describe('Checkout', () => {
+    test('adds an item', async () => {
+      await test.step('open cart', async () => {
+        await test.step('add item', async () => {
+          qase.attach({ name: 'item.log', content: 'item log', type: 'text/plain' });
+        });
+      });
+      qase.attach({ name: 'cart.txt', content: 'cart', type: 'text/plain' });
+    });
+
+    test('total fails', async () => {
+      expect(1 + 1).toBe(3);
+    });
+
+    test.skip('skipped', async () => {});
+
+    for (const n of [1, 2, 3, 4]) {
+      test(`price ${n}`, async () => {
+        qase.parameters({ n: String(n) });
+        expect(n % 4).not.toBe(0);
+      });
+    }
+  });
+});
+"""
+
+PLAYWRIGHT_CONFIG = """
+module.exports = {
+  testDir: '.',
+  workers: 1,
+  reporter: [['list'], ['playwright-qase-reporter', {}]],
+};
+"""
+
+
+@_needs_node("@playwright/test", "playwright-qase-reporter")
+async def test_playwright_qase_reporter_reports_whole_over_tls(tmp_path: Path) -> None:
+    """playwright-qase-reporter (no browser needed) reports 7 results; every datum reads back."""
+    modules = _node_modules("@playwright/test", "playwright-qase-reporter")
+    assert modules is not None
+    suite = tmp_path / "suite"
+    suite.mkdir()
+    (suite / "cart.spec.js").write_text(PLAYWRIGHT_TEST)
+    (suite / "playwright.config.js").write_text(PLAYWRIGHT_CONFIG)
+    with fake_server(tmp_path) as server:
+        create_project(server, "PWT")
+        proc = await asyncio.to_thread(
+            _run_node, suite, modules, server.origin, server.ca_bundle, "PWT",
+            "node_modules/@playwright/test/cli.js", "test",
+        )  # fmt: skip
+        output = proc.stdout + proc.stderr
+        assert proc.returncode == 1, output
+        posted = server.sent("POST", r"/v2/PWT/run/\d+/results")
+        assert posted, output
+        run_id = int(re.findall(r"\d+", posted[0]["path"])[-1])
+        sent = [item for r in posted for item in r["body"]["results"]]
+        assert len(sent) == 7
+        async with server.client() as client:
+            tally = await assert_kept(client, "PWT", run_id, sent)
+            assert tally.statuses == {"passed": 4, "failed": 2, "skipped": 1}
+            # Nested steps stay nested; each failure also carries Playwright's
+            # error-context.md as an attachment.
+            assert (tally.steps, tally.attachments) == (2, 4)
