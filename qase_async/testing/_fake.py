@@ -14,7 +14,7 @@ from urllib.parse import parse_qs
 
 import attrs
 
-from ._api import HANDLERS, ApiError, Ctx, Limits, sample
+from ._api import HANDLERS, ApiError, Ctx, Limits, accept
 from ._config import (
     MB,
     Decision,
@@ -27,7 +27,6 @@ from ._config import (
     SlidingWindowLimiter,
     ceil_seconds,
 )
-from ._results import RESULT_HANDLERS
 from ._spec import Match, route, validate
 from ._state import FakeState
 
@@ -506,7 +505,7 @@ class FakeQase:
             on_duplicate=self._count_duplicate,
             rules=self.rules,
         )
-        handler = RESULT_HANDLERS.get(op.operation_id) or HANDLERS.get(op.operation_id, sample)
+        handler = HANDLERS.get(op.operation_id, accept)
         try:
             status, out = handler(ctx)
         except ApiError as exc:

@@ -43,7 +43,7 @@ from ._api import (
 )
 from ._state import JSON
 
-__all__ = ["RESULT_HANDLERS"]
+__all__ = ["HANDLERS"]
 
 STEP_STATUS = {"passed": 1, "failed": 2, "blocked": 3, "skipped": 5, "in_progress": 7}
 # Layer slugs in the order of the service's system field (0 is "unknown").
@@ -193,26 +193,29 @@ def case_body(ctx: Ctx, title: str, suite_id: int | None, fields: Mapping[str, A
     return body
 
 
-def _parameters(params: Mapping[str, Any], groups: Iterable[Iterable[str]] | None) -> list[JSON]:
-    grouped: list[list[str]] = [
-        [str(n) for n in g if str(n) in params] for g in groups or () if g is not None
-    ]
+def _parameters(params: Mapping[str, Any], groups: Iterable[Any] | None) -> list[JSON]:
+    """Case parameters as written (singles and groups of at least two) from result params."""
+    grouped = [[str(n) for n in g if str(n) in params] for g in groups or () if g]
     grouped = [g for g in grouped if len(g) >= 2]
     in_groups = {n for g in grouped for n in g}
     out: list[JSON] = [
-        {"shared_id": None, "type": "single", "item": {"title": k, "values": [str(v)]}}
-        for k, v in params.items()
-        if k not in in_groups
+        {"title": str(k), "values": [str(v)]} for k, v in params.items() if k not in in_groups
     ]
-    out += [
-        {
-            "shared_id": None,
-            "type": "group",
-            "items": [{"title": n, "values": [str(params[n])]} for n in g],
-        }
-        for g in grouped
-    ]
+    out += [{"items": [{"title": n, "values": [str(params[n])]} for n in g]} for g in grouped]
     return out
+
+
+def _author(ctx: Ctx, value: Any) -> tuple[int, int] | None:
+    """``(member id, author id)`` of the user a ``fields.author`` names (id, name or e-mail)."""
+    text = str(value).strip().lower()
+    if not text:
+        return None
+    for user in ctx.state.users.values():
+        names = (str(user["id"]), str(user.get("name", "")).lower(), str(user.get("email", "")))
+        if text in (n.lower() for n in names):
+            author = ctx.state.author_of(user["id"])
+            return int(user["id"]), int(author["id"]) if author else int(user["id"])
+    return None
 
 
 @attrs.frozen(kw_only=True)
@@ -244,17 +247,18 @@ def match_case(ctx: Ctx, code: str, spec: CaseSpec) -> int:
         found = state.find("case", code, cases, _case_key, key)
         if found is not None:
             return found
-    case = _new_case(ctx, code, case_body(ctx, spec.title, suite_id, spec.fields))
+    body = case_body(ctx, spec.title, suite_id, spec.fields)
+    if spec.params:
+        body["params"] = {str(k): [str(v)] for k, v in spec.params.items()}
+        body["parameters"] = _parameters(spec.params, spec.param_groups)
+    case = _new_case(ctx, code, body)
     case["isToBeAutomated"] = False
-    author = str(spec.fields.get("author") or "")
-    if author.isdigit():
-        case["author_id"] = case["member_id"] = int(author)
+    author = _author(ctx, spec.fields.get("author") or "")
+    if author is not None:
+        case["member_id"], case["author_id"] = author
     if spec.steps:
         case["steps"] = _case_steps(ctx, spec.steps)
         case["steps_type"] = spec.steps_type or "classic"
-    if spec.params:
-        case["params"] = {k: [str(v)] for k, v in spec.params.items()}
-        case["parameters"] = _parameters(spec.params, spec.param_groups)
     cid = int(case["id"])
     if spec.signature:
         signatures[spec.signature] = cid
@@ -599,7 +603,7 @@ def run_external_issue(ctx: Ctx) -> tuple[int, JSON]:
     return ok()
 
 
-RESULT_HANDLERS: dict[str, Handler] = {
+HANDLERS: dict[str, Handler] = {
     "get-results": list_results,
     "get-result": get_result,
     "create-result": create_result,
