@@ -26,7 +26,6 @@ from urllib.parse import quote
 import attrs
 
 from ._api import (
-    CASE_SLUGS,
     ApiError,
     Ctx,
     Handler,
@@ -46,8 +45,6 @@ from ._state import JSON
 __all__ = ["HANDLERS"]
 
 STEP_STATUS = {"passed": 1, "failed": 2, "blocked": 3, "skipped": 5, "in_progress": 7}
-# Layer slugs in the order of the service's system field (0 is "unknown").
-LAYERS = ["unknown", "e2e", "api", "unit"]
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 
 
@@ -154,9 +151,16 @@ def _case_key(case: JSON) -> Any:
     return (case["title"], case["suite_id"])
 
 
-def _slug(table: list[str], value: Any) -> int | None:
+def _option(ctx: Ctx, field_slug: str, value: Any) -> int | None:
+    """The id of the option of a case system field named by its slug or title."""
     text = str(value).strip().lower()
-    return table.index(text) if text in table else None
+    for field in ctx.state.system_fields:
+        if field["slug"] != field_slug or field["entity"] != 0:
+            continue
+        for option in field["options"]:
+            if text in (str(option["slug"]).lower(), str(option["title"]).lower()):
+                return int(option["id"])
+    return None
 
 
 def case_body(ctx: Ctx, title: str, suite_id: int | None, fields: Mapping[str, Any]) -> JSON:
@@ -165,15 +169,11 @@ def case_body(ctx: Ctx, title: str, suite_id: int | None, fields: Mapping[str, A
     for name in ("description", "preconditions", "postconditions"):
         if fields.get(name) is not None:
             body[name] = str(fields[name])
-    for name in ("severity", "priority", "behavior", "type"):
+    for name in ("severity", "priority", "behavior", "type", "layer"):
         if fields.get(name) is not None:
-            value = _slug(CASE_SLUGS[name], fields[name])
+            value = _option(ctx, name, fields[name])
             if value is not None:
                 body[name] = value
-    if fields.get("layer") is not None:
-        layer = _slug(LAYERS, fields["layer"])
-        if layer is not None:
-            body["layer"] = layer
     if fields.get("is_flaky") is not None:
         body["is_flaky"] = int(str(fields["is_flaky"]).strip().lower() in TRUE_WORDS)
     if fields.get("tags"):
@@ -291,7 +291,7 @@ def _store(ctx: Ctx, code: str, run: JSON, result: JSON) -> str:
 def _defect(ctx: Ctx, code: str, run: JSON, title: str, result: JSON, hashes: list[str]) -> int:
     """A defect for a failed result, through the one defect-creating operation."""
     fields = result.get("_fields") or {}
-    severity = _slug(CASE_SLUGS["severity"], fields.get("severity") or "") or 0
+    severity = _option(ctx, "severity", fields.get("severity") or "") or 0
     body = {
         "title": title,
         "actual_result": result.get("comment") or result.get("stacktrace") or "",
