@@ -308,6 +308,18 @@ def make_converter(*, strict: bool = False, detailed: bool = False) -> cattrs.Co
         strict: Refuse unknown keys (tests use this to notice unmodelled fields on purpose).
         detailed: Collect the path of a failure (slower; used to explain a failed decode).
     """
+    return _make_converter(strict=strict, detailed=detailed, generated=not (strict or detailed))
+
+
+def _make_converter(*, strict: bool, detailed: bool, generated: bool) -> cattrs.Converter:
+    """:func:`make_converter`; ``generated`` picks the structure functions of attrs models.
+
+    ``generated=True`` is :func:`_fast_structure_fn` (what the client decodes with; tolerant
+    only); ``False`` is cattrs' own generated code with the same hooks (the strict and
+    detailed converters, and the baseline of ``benchmarks/bench_decode.py``).
+    """
+    if generated and (strict or detailed):
+        raise ValueError("the generated structure functions are tolerant only")
     conv = cattrs.Converter(
         forbid_extra_keys=strict, detailed_validation=detailed, omit_if_default=True
     )
@@ -322,14 +334,18 @@ def make_converter(*, strict: bool = False, detailed: bool = False) -> cattrs.Co
 
     def structure_factory(cls: Any) -> Callable[[Any, Any], Any]:
         renames = _renames(cls)
-        if not (strict or detailed):
+        if generated:
             return _fast_structure_fn(conv, cls, {k: o.rename for k, o in renames.items()})
-        fields_fn = make_dict_structure_fn(
-            cls,
-            conv,
-            _cattrs_forbid_extra_keys=strict,
-            **renames,
-        )
+        _building.add(cls)
+        try:
+            fields_fn = make_dict_structure_fn(
+                cls,
+                conv,
+                _cattrs_forbid_extra_keys=strict,
+                **renames,
+            )
+        finally:
+            _building.discard(cls)
 
         def hook(value: Any, _: Any) -> Any:
             # Without this, a string would "decode" into a model with every field unset.
