@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from qase_async import DecodeError, Page, QaseClient, make_converter
-from qase_async._converter import parse_datetime, structure, unstructure
+from qase_async._converter import _make_converter, parse_datetime, structure, unstructure
 from qase_async.models import Run, TestCase, TestCaseCreate
 
 UTC = dt.UTC
@@ -137,10 +137,19 @@ PARITY_CASES = [
 
 @pytest.mark.parametrize(("model", "data"), PARITY_CASES)
 def test_fast_decoder_matches_cattrs(model: object, data: object) -> None:
-    """The generated fast path decodes exactly as cattrs' own generated code does."""
+    """The generated fast path decodes exactly as cattrs' own generated code does, with the
+    same hooks and with the detailed converter's."""
     fast = make_converter()
+    same_hooks = _make_converter(strict=False, detailed=False, generated=False)
     reference = make_converter(detailed=True)
-    assert fast.structure(data, model) == reference.structure(data, model)
+    decoded = fast.structure(data, model)
+    assert decoded == same_hooks.structure(data, model) == reference.structure(data, model)
+
+
+def test_the_generated_decoder_is_tolerant_only() -> None:
+    """Asking for generated structure functions that refuse keys is a mistake, said at once."""
+    with pytest.raises(ValueError, match="tolerant only"):
+        _make_converter(strict=True, detailed=False, generated=True)
 
 
 @pytest.mark.parametrize(
