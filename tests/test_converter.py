@@ -131,6 +131,17 @@ PARITY_CASES = [
     (Page[Run], {"entities": [{"cases": [1, True], "stats": {"statuses": {"passed": "3"}}}]}),
     (Run, {"cases": [], "configurations": [4, 5], "stats": {"statuses": {"failed": 2}}}),
     (Page[Run], {}),
+    (
+        TestCase,
+        {
+            "attachments": [],
+            "tags": None,
+            "steps": [
+                {"steps": [], "attachments": None},
+                {"steps": [{"steps": [{"action": "deep", "attachments": [{"size": 1}]}]}]},
+            ],
+        },
+    ),
     (TestCaseCreate, {"title": "t", "isManual": False, "steps": [{"action": "x"}]}),
 ]
 
@@ -144,6 +155,7 @@ def test_fast_decoder_matches_cattrs(model: object, data: object) -> None:
     reference = make_converter(detailed=True)
     decoded = fast.structure(data, model)
     assert decoded == same_hooks.structure(data, model) == reference.structure(data, model)
+    assert fast.structure(data, model) is not decoded
 
 
 def test_the_generated_decoder_is_tolerant_only() -> None:
