@@ -19,16 +19,19 @@ from qase_async.models import (
     DefectCreate,
     EnvironmentCreate,
     MilestoneCreate,
+    ParameterValues,
     PlanCreate,
     ProjectCreate,
     ResultCreate,
+    ReviewCaseData,
+    ReviewCreate,
     RunCreate,
+    SharedParameterCreate,
     SharedStepCreate,
     SuiteCreate,
     TestCaseCreate,
 )
 from qase_async.testing import FakeQase
-from qase_async.testing import _api as fake_api
 
 CODE = "DEMO"
 COUNT = 2 * PAGE_SIZE + 3
@@ -141,29 +144,43 @@ async def _custom_fields(qase: QaseClient, fake: FakeQase, n: int) -> list[Any]:
     )
 
 
-# Resources the fake keeps no state for yet (it answers the spec's sample): their list
-# operation is served here from a plain list, through the fake's own routing, checks and
-# limit/offset handling (``_api.paginate``). Entity shape -> its key.
-LISTED: dict[str, Callable[[int], dict[str, Any]]] = {
-    "get-authors": lambda i: {"id": i + 1, "author_id": i + 1, "name": f"a{i}"},
-    "get-users": lambda i: {"id": i + 1, "name": f"u{i}", "email": f"u{i}@example.com"},
-    "get-reviews": lambda i: {"id": i + 1, "title": f"rv{i}", "case_id": 1},
-    "get-shared-parameters": lambda i: {"id": f"00000000-0000-4000-8000-{i:012d}", "title": "p"},
-    "search": lambda i: {"test_case_id": i + 1, "project_code": CODE, "title": f"c{i}"},
-}
+async def _users(qase: QaseClient, fake: FakeQase, n: int) -> list[Any]:
+    # Users join the workspace outside the API: through the fake's own helper.
+    made = list(fake.state.users)  # the owner, whom the token belongs to
+    made += [fake.state.add_user(f"u{i}", f"u{i}@example.com") for i in range(n - len(made))]
+    return made
 
 
-def _listed(operation: str) -> Seed:
-    async def seed(qase: QaseClient, fake: FakeQase, n: int) -> list[Any]:
-        entities = [LISTED[operation](i) for i in range(n)]
+async def _authors(qase: QaseClient, fake: FakeQase, n: int) -> list[Any]:
+    made = list(fake.state.authors)  # the owner's and an app's
+    for i in range(n - len(made)):
+        author = fake.state.author_of(fake.state.add_user(f"u{i}", f"u{i}@example.com"))
+        assert author is not None
+        made.append(author["id"])
+    return made
 
-        def handler(ctx: fake_api.Ctx) -> tuple[int, dict[str, Any]]:
-            return fake_api.ok(fake_api.paginate(ctx, entities))
 
-        fake_api.HANDLERS[operation] = handler  # the test puts the original back
-        return [e["test_case_id"] if "test_case_id" in e else e["id"] for e in entities]
+async def _reviews(qase: QaseClient, fake: FakeQase, n: int) -> list[Any]:
+    return await _one_by_one(
+        n,
+        lambda i: qase.reviews.create(
+            CODE, ReviewCreate(proposed_case=ReviewCaseData(title=f"rv{i}"))
+        ),
+    )
 
-    return seed
+
+async def _shared_parameters(qase: QaseClient, fake: FakeQase, n: int) -> list[Any]:
+    return await _one_by_one(
+        n,
+        lambda i: qase.shared_parameters.create(
+            SharedParameterCreate(
+                title=f"sp{i}",
+                type="single",
+                is_enabled_for_all_projects=True,
+                parameters=[ParameterValues(title="browser", values=["chrome"])],
+            )
+        ),
+    )
 
 
 def _id(entity: Any) -> Any:
@@ -214,24 +231,28 @@ PAGED = [
         _id,
         lambda q: q.v2.custom_fields.iter(),
     ),
-    Paged("authors", "get-authors", _listed("get-authors"), _id, lambda q: q.authors.iter()),
-    Paged("users", "get-users", _listed("get-users"), _id, lambda q: q.users.iter()),
-    Paged("reviews", "get-reviews", _listed("get-reviews"), _id, lambda q: q.reviews.iter(CODE)),
+    Paged("authors", "get-authors", _authors, _id, lambda q: q.authors.iter()),
+    Paged("users", "get-users", _users, _id, lambda q: q.users.iter()),
+    Paged("reviews", "get-reviews", _reviews, _id, lambda q: q.reviews.iter(CODE)),
     Paged(
         "shared_parameters",
         "get-shared-parameters",
-        _listed("get-shared-parameters"),
+        _shared_parameters,
         _id,
         lambda q: q.shared_parameters.iter(),
     ),
     Paged(
         "search",
         "search",
-        _listed("search"),
+        _cases,  # a search for cases finds every case
         lambda e: e.test_case_id,
         lambda q: q.search.iter(query='entity = "case"'),
     ),
 ]
+
+
+NOT_PAGED = frozenset({"configurations.list", "system_fields.list"})
+"""List operations the service does not page (no ``limit``/``offset``), so with no ``iter``."""
 
 
 def test_every_paged_resource_is_in_the_table() -> None:
@@ -246,16 +267,9 @@ def test_every_paged_resource_is_in_the_table() -> None:
     assert {row.operation for row in PAGED} <= operations
 
 
-NOT_PAGED = frozenset({"configurations.list", "system_fields.list"})
-"""List operations the service does not page (no ``limit``/``offset``), so with no ``iter``."""
-
-
 @pytest.fixture
-def fake(monkeypatch: pytest.MonkeyPatch) -> FakeQase:
-    """A fake with no rate limit (seeding is hundreds of requests); handlers put back."""
-    for operation in LISTED:
-        current = fake_api.HANDLERS.get(operation, fake_api.sample)
-        monkeypatch.setitem(fake_api.HANDLERS, operation, current)
+def fake() -> FakeQase:
+    """A fake with no rate limit (seeding is hundreds of requests)."""
     return FakeQase(rate_limit=None)
 
 
@@ -279,8 +293,8 @@ async def test_iter_yields_every_entity_once_in_order_then_stops(
         assert got == made
         assert pages == math.ceil(COUNT / PAGE_SIZE)
 
-        # The service stops at an offset; here that ceiling is lowered to one page
-        # so two of the three pages are reachable.
+        # The service takes no offset above 100,000 (a thousand pages: too many for a
+        # test); with the ceiling lowered to one page, two of the three are reachable.
         monkeypatch.setattr(pagination_module, "MAX_OFFSET", PAGE_SIZE)
         reached: list[Any] = []
         with pytest.raises(PaginationLimitError, match="narrow the query"):
