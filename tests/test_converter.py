@@ -180,3 +180,23 @@ def test_fast_decoder_refuses_what_cattrs_refuses(model: object, data: object) -
         structure(data, model)
     with pytest.raises(Exception):  # noqa: B017,PT011 - cattrs raises groups
         make_converter(detailed=True).structure(data, model)
+
+
+def test_a_default_install_parses_with_orjson_and_has_sniffio() -> None:
+    """orjson (on CPython) and sniffio come with the package, not with an extra: without
+    them a page of 100 cases costs more than half the official client's CPU."""
+    import importlib.metadata
+    import platform
+    import re
+
+    import qase_async._http as http_module
+
+    required = {
+        re.split(r"[<>=;\s\[]", line, maxsplit=1)[0].lower(): line
+        for line in importlib.metadata.requires("qase-async") or []
+        if "extra ==" not in line
+    }
+    assert "sniffio" in required
+    assert "platform_python_implementation == 'CPython'" in required["orjson"].replace('"', "'")
+    if platform.python_implementation() == "CPython":
+        assert http_module.json_loads.__module__ == "orjson"
