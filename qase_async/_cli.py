@@ -11,6 +11,7 @@ import asyncio
 import sys
 from collections.abc import Sequence
 
+from ._cli_read import add_read_parser
 from ._cli_upload import add_upload_parser
 
 __all__ = ["build_parser", "main"]
@@ -126,6 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     _add_fake_server(subparsers)
     add_upload_parser(subparsers)
+    add_read_parser(subparsers)
     return parser
 
 
