@@ -1,0 +1,120 @@
+"""Reports written by the real tools: every test case read, with the status the tool gave.
+
+The files under ``tests/fixtures/reports`` were produced by the tools themselves (their
+README says how); only machine paths and host names were replaced.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from qase_async.reports import ReadLog, count_tests, read_report
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "reports"
+
+JUNIT = {
+    # file: (test cases in the file, {status: results read})
+    "pytest-xunit1.xml": (8, {"passed": 4, "failed": 1, "skipped": 2, "invalid": 1}),
+    "pytest-xunit2.xml": (8, {"passed": 4, "failed": 1, "skipped": 2, "invalid": 1}),
+    "unittest-xml-reporting.xml": (4, {"passed": 1, "failed": 1, "skipped": 1, "invalid": 1}),
+    "behave.xml": (4, {"passed": 1, "failed": 1, "skipped": 1, "invalid": 1}),
+    "robot-xunit.xml": (4, {"passed": 2, "failed": 1, "skipped": 1}),
+    "jest-junit.xml": (5, {"passed": 2, "failed": 2, "skipped": 1}),
+    "mocha-junit-reporter.xml": (3, {"passed": 1, "failed": 2}),
+    "vitest-junit.xml": (5, {"passed": 1, "failed": 2, "skipped": 2}),
+    "node-test.xml": (6, {"passed": 2, "failed": 2, "skipped": 2}),
+    "phpunit.xml": (7, {"passed": 3, "failed": 1, "skipped": 2, "invalid": 1}),
+    "googletest.xml": (6, {"passed": 2, "failed": 2, "skipped": 2}),
+}
+
+FOLDERS = {
+    "allure-pytest": (6, {"passed": 3, "failed": 1, "skipped": 1, "invalid": 1}),
+    "allure-jest": (5, {"passed": 1, "failed": 1, "skipped": 2, "invalid": 1}),
+    "qase-pytest": (6, {"passed": 3, "failed": 2, "skipped": 1}),
+}
+
+
+@pytest.mark.parametrize("name", sorted(JUNIT))
+def test_every_junit_testcase_is_read_with_its_status(name: str):
+    """Each <testcase> of a real producer's file is one result, with the right status."""
+    path = FIXTURES / "junit" / name
+    in_file, expected = JUNIT[name]
+    assert len(re.findall(r"<testcase\b", path.read_text(encoding="utf-8"))) == in_file
+    log = ReadLog()
+    items = list(read_report(path, log=log))
+    assert len(items) == count_tests(path) == in_file
+    assert dict(log.statuses) == expected
+    assert not log.warnings
+
+
+@pytest.mark.parametrize("name", sorted(FOLDERS))
+def test_every_allure_and_qase_result_is_read_with_its_status(name: str):
+    """Each result file of an Allure or Qase report folder is one result."""
+    path = FIXTURES / name
+    files = sorted(path.glob("*-result.json")) or sorted((path / "results").glob("*.json"))
+    in_folder, expected = FOLDERS[name]
+    assert len(files) == in_folder
+    log = ReadLog()
+    items = list(read_report(path, log=log))
+    assert len(items) == count_tests(path) == in_folder
+    assert dict(log.statuses) == expected
+    assert not log.warnings
+
+
+def test_googletest_disabled_and_recorded_properties():
+    """A DISABLED_ test (status="notrun") is skipped; RecordProperty becomes a field."""
+    items = {i.result.title: i.result for i in read_report(FIXTURES / "junit" / "googletest.xml")}
+    assert items["DISABLED_NotReady"].execution.status == "skipped"
+    assert items["Records"].fields == {"severity": "critical"}
+
+
+def test_node_test_nested_suites_and_pytest_parameters():
+    """node:test's nested <testsuite> names are the suite path; pytest ids become params."""
+    nested = {
+        i.result.title: i.result for i in read_report(FIXTURES / "junit" / "node-test.xml")
+    }["throws"]
+    assert nested.relations is not None and nested.relations.suite is not None
+    assert [s.title for s in nested.relations.suite.data] == ["orders", "nested"]
+    pairs = [
+        i.result
+        for i in read_report(FIXTURES / "junit" / "pytest-xunit2.xml")
+        if i.result.title == "test_pairs"
+    ]
+    assert sorted(p.params["parameters"] for p in pairs if p.params) == ["1-2", "3-4"]
+    assert len({p.signature for p in pairs}) == 2
+
+
+def test_allure_steps_fixtures_labels_and_links():
+    """Allure steps nest, fixtures become before/after steps, a tms link names the case."""
+    items = {i.result.title: i for i in read_report(FIXTURES / "allure-pytest")}
+    add = items["test_add"]
+    assert add.result.testops_id == 7
+    assert add.result.fields is not None and add.result.fields["severity"] == "critical"
+    actions = [s.data.action for s in add.result.steps or [] if s.data]
+    assert actions[0] == "before: cart" and "add a book" in actions
+    assert [Path(p).name for p in add.attachments] == [
+        "9d2162d6-05e7-449c-a98a-65851e08691d-attachment.txt"
+    ]
+    failed = items["test_fail"].result
+    outer = next(s for s in failed.steps or [] if s.data and s.data.action == "outer")
+    assert outer.execution is not None and outer.execution.status == "failed"
+    assert outer.steps and outer.steps[0].data and outer.steps[0].data.action == "inner fails"
+    assert items["test_broken"].result.execution.status == "invalid"
+
+
+def test_qase_report_keeps_ids_fields_suites_and_attachments():
+    """A qase-pytest report keeps its case id, fields, suite path, steps and attachment."""
+    items = {i.result.title: i for i in read_report(FIXTURES / "qase-pytest")}
+    added = items["Adds a book to the cart"]
+    assert added.result.testops_id == 7
+    assert added.result.fields == {"layer": "unit", "severity": "critical"}
+    assert [Path(p).name for p in added.attachments] == [
+        "7dea5b1f-7e3b-44b4-9085-b5696d583221-note.txt"
+    ]
+    failed = items["test_fail"].result
+    assert failed.relations is not None and failed.relations.suite is not None
+    assert [s.title for s in failed.relations.suite.data] == ["Cart", "Checkout"]
+    assert failed.execution.stacktrace is not None
