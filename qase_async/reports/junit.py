@@ -61,6 +61,7 @@ from ._base import (
     MAX_MESSAGE,
     MAX_OUTPUT,
     MAX_STACKTRACE,
+    MAX_SUITE_DEPTH,
     ReadContext,
     ReportError,
     cut_title,
@@ -539,7 +540,14 @@ class _Reader:
 
     @staticmethod
     def levels(classname: str, suites: list[_Suite]) -> list[str]:
-        named = [s.name for s in suites if s.name]
+        if len(suites) > 4 * MAX_SUITE_DEPTH:
+            # Only the outer and inner levels are kept: looking at every level of a
+            # 10,000-deep nesting for each of its tests would be quadratic.
+            edge = 2 * MAX_SUITE_DEPTH
+            named = [s.name for s in suites[:edge] if s.name]
+            named += ["…", *(s.name for s in suites[-edge:] if s.name)]
+        else:
+            named = [s.name for s in suites if s.name]
         if len(suites) > 1 and named:
             return named  # nested suites (node:test describe blocks) are the structure
         if classname:
