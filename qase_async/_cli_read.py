@@ -16,8 +16,7 @@ from .reports import FORMATS, Reading, ReportError
 __all__ = ["add_read_parser", "add_reading_options", "reading_from"]
 
 REPORTS_HELP: Final = (
-    "reports: JUnit XML files (or folders of them), Allure results folders, Qase report "
-    "folders"
+    "reports: JUnit XML files (or folders of them), Allure results folders, Qase report folders"
 )
 
 

@@ -21,8 +21,8 @@ from typing import IO, TYPE_CHECKING, Any, Final
 import attrs
 
 from . import exceptions as exc
-from ._http import DEFAULT_BASE_URL
 from ._cli_read import REPORTS_HELP, add_reading_options, reading_from
+from ._http import DEFAULT_BASE_URL
 from ._ratelimit import RateLimit
 from ._upload import (
     Uploader,

@@ -42,7 +42,7 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Final
+from typing import Final, cast
 
 import attrs
 
@@ -88,10 +88,47 @@ _ATTEMPTS: Final = {
 }
 _STEP_STATUSES: Final = frozenset({"passed", "failed", "blocked", "skipped", "in_progress"})
 _FILE_SUFFIXES: Final = frozenset(
-    "js mjs cjs jsx ts mts cts tsx vue py rb php go rs java kt scala cs fs vb swift feature "
-    "robot c cc cpp h hpp m pl t sh bats lua ex exs erl dart".split()
+    {
+        "js",
+        "mjs",
+        "cjs",
+        "jsx",
+        "ts",
+        "mts",
+        "cts",
+        "tsx",
+        "vue",
+        "py",
+        "rb",
+        "php",
+        "go",
+        "rs",
+        "java",
+        "kt",
+        "scala",
+        "cs",
+        "fs",
+        "vb",
+        "swift",
+        "feature",
+        "robot",
+        "c",
+        "cc",
+        "cpp",
+        "h",
+        "hpp",
+        "m",
+        "pl",
+        "t",
+        "sh",
+        "bats",
+        "lua",
+        "ex",
+        "exs",
+        "erl",
+        "dart",
+    }
 )
-_PARAMS_RE: Final = re.compile(r"^(?P<title>.+?)\[(?P<params>[^\[\]]*)\]$")
 _DECLARATION_RE: Final = re.compile(rb"""^<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._:-]+)["']""")
 _MAX_SECONDS: Final = 366.0 * 24 * 3600
 """A test longer than a year is a bad value, not a duration."""
@@ -141,7 +178,7 @@ class _Source:
     replaced: int = 0
 
     def events(self) -> Iterator[tuple[str, ET.Element]]:
-        parser = ET.XMLPullParser(events=("start", "end"))
+        parser: ET.XMLPullParser[ET.Element] = ET.XMLPullParser(events=("start", "end"))
         first = True
         try:
             with self.path.open("rb") as handle:
@@ -159,11 +196,13 @@ class _Source:
                         parser.feed(text.translate(_CONTROLS))
                     if last:
                         parser.close()
-                    for event, elem in parser.read_events():
+                    for record in parser.read_events():
+                        # Only start and end events are asked for: both carry an element.
+                        event, elem = cast(tuple[str, ET.Element], record)
                         if first:
                             first = False
                             _check_root(self.path, elem)
-                        yield event, elem  # type: ignore[misc]
+                        yield event, elem
                     if last:
                         break
                     chunk = handle.read(_CHUNK)
@@ -229,6 +268,17 @@ def _prop_value(prop: ET.Element) -> str | None:
 
 def _int_ids(value: str) -> list[int]:
     return [int(p) for p in value.replace(";", ",").split(",") if p.strip().isdigit()]
+
+
+def _parameters(name: str) -> tuple[str, dict[str, str] | None]:
+    """``test_x[a-b]`` -> (``test_x``, ``{"parameters": "a-b"}``), the pytest convention."""
+    if not name.endswith("]"):
+        return name, None
+    opening = name.rfind("[")
+    inner = name[opening + 1 : -1]
+    if opening <= 0 or not inner or "]" in inner:
+        return name, None
+    return name[:opening].strip() or name, {"parameters": inner}
 
 
 def _is_whole(name: str) -> bool:
@@ -396,16 +446,18 @@ class _Reader:
             )
             files.extend([spilled] if spilled else [])
         text = "\n\n".join(part for part in message if part)
-        text, spilled = ctx.capped("message", text, MAX_MESSAGE + 2 * MAX_OUTPUT + 200, report=report, test=full_name)
+        text, spilled = ctx.capped(
+            "message", text, MAX_MESSAGE + 2 * MAX_OUTPUT + 200, report=report, test=full_name
+        )
         files.extend([spilled] if spilled else [])
         for raw in attachments:
             real = ctx.attachment(raw, base=report.parent, report=report, test=full_name)
             if real is not None:
                 files.append(real)
-        if self.source.replaced and ("\ufffd" in text or "\ufffd" in (trace or "") or "\ufffd" in name):
-            ctx.log.warn(
-                report, full_name, "bytes not valid in the file's encoding read as U+FFFD"
-            )
+        if self.source.replaced and (
+            "\ufffd" in text or "\ufffd" in (trace or "") or "\ufffd" in name
+        ):
+            ctx.log.warn(report, full_name, "bytes not valid in the file's encoding read as U+FFFD")
         levels = suite_path(path)
         result = ResultCreateV2(
             id=ident,
@@ -480,9 +532,7 @@ class _Reader:
                 number = len(attempts) + 1
                 head = ": ".join(x for x in (child.get("type"), child.get("message")) if x)
                 body = "\n".join(
-                    x
-                    for x in (head, _text(child), *(_text(c) for c in child if _text(c)))
-                    if x
+                    x for x in (head, _text(child), *(_text(c) for c in child if _text(c))) if x
                 )
                 attempts.append(f"Attempt {number} {_ATTEMPTS[tag]}: {body}"[: MAX_MESSAGE // 4])
                 if tag.startswith("rerun") and status == "passed":
@@ -511,9 +561,7 @@ class _Reader:
         message.extend(outputs)
         params: dict[str, str] | None = None
         title = name
-        match = _PARAMS_RE.match(name)
-        if match and match.group("params"):
-            title, params = match.group("title").strip(), {"parameters": match.group("params")}
+        title, params = _parameters(name)
         levels = self.levels(classname, suites)
         item = self.item(
             name=title,
@@ -530,12 +578,12 @@ class _Reader:
             # The signature keeps the parameters, so each parametrized run stays apart.
             item = attrs.evolve(
                 item,
-                result=attrs.evolve(
-                    item.result, signature="::".join([*suite_path(levels), name])
-                ),
+                result=attrs.evolve(item.result, signature="::".join([*suite_path(levels), name])),
             )
         if spilled:
-            item = attrs.evolve(item, attachments=tuple(dict.fromkeys([*item.attachments, *spilled])))
+            item = attrs.evolve(
+                item, attachments=tuple(dict.fromkeys([*item.attachments, *spilled]))
+            )
         return item
 
     @staticmethod

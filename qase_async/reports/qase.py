@@ -85,6 +85,10 @@ def _dicts(value: object) -> list[dict[str, Any]]:
     return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
 
 
+def _obj(value: object) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 def _num(value: object) -> float | None:
     if isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value < 1e14:
         return float(value)
@@ -124,8 +128,8 @@ class _Files:
 
 
 def _step(data: dict[str, Any], files: _Files, depth: int) -> ResultStep:
-    inner = data.get("data") if isinstance(data.get("data"), dict) else {}
-    execution = data.get("execution") if isinstance(data.get("execution"), dict) else {}
+    inner = _obj(data.get("data"))
+    execution = _obj(data.get("execution"))
     for attachment in _dicts(execution.get("attachments") if execution else None):
         files.add(attachment)
     status = _str(execution.get("status")) if execution else ""
@@ -173,11 +177,13 @@ def read(path: Path, ctx: ReadContext) -> Iterator[UploadItem]:
 def _item(file: Path, root: Path, data: dict[str, Any], ctx: ReadContext) -> UploadItem:
     title, full = cut_title(_str(data.get("title")) or file.stem)
     files = _Files(root, file, ctx, title)
-    execution = data.get("execution") if isinstance(data.get("execution"), dict) else {}
+    execution = _obj(data.get("execution"))
     status = _str(execution.get("status")).lower() if execution else ""
     if status not in _STATUSES:
         if status:
-            ctx.log.warn(file, title, f"status {status[:40]!r} is not a Qase status; sent as invalid")
+            ctx.log.warn(
+                file, title, f"status {status[:40]!r} is not a Qase status; sent as invalid"
+            )
         status = "invalid"
     start, end = _num(execution.get("start_time")), _num(execution.get("end_time"))
     duration = _num(execution.get("duration"))
@@ -186,16 +192,24 @@ def _item(file: Path, root: Path, data: dict[str, Any], ctx: ReadContext) -> Upl
     for attachment in _dicts(data.get("attachments")):
         files.add(attachment)
     steps = [_step(s, files, 1) for s in _dicts(data.get("steps"))]
-    message = "\n\n".join(x for x in (f"Full title: {full}" if full else "", _str(data.get("message"))) if x)
+    message = "\n\n".join(
+        x for x in (f"Full title: {full}" if full else "", _str(data.get("message"))) if x
+    )
     message, spilled = ctx.capped("message", message, MAX_MESSAGE, report=file, test=title)
     trace_text = _str(execution.get("stacktrace")) if execution else ""
     trace, spilled_trace = ctx.capped(
         "stacktrace", trace_text, MAX_STACKTRACE, report=file, test=title
     )
-    relations = data.get("relations") if isinstance(data.get("relations"), dict) else {}
-    suite = relations.get("suite") if relations and isinstance(relations.get("suite"), dict) else {}
-    levels = suite_path([_str(s.get("title")) for s in _dicts(suite.get("data") if suite else None)])
-    ids = [i for i in data.get("testops_ids") or [] if isinstance(i, int) and not isinstance(i, bool)] if isinstance(data.get("testops_ids"), list) else []
+    relations = _obj(data.get("relations"))
+    suite = _obj(relations.get("suite"))
+    levels = suite_path(
+        [_str(s.get("title")) for s in _dicts(suite.get("data") if suite else None)]
+    )
+    ids = (
+        [i for i in data.get("testops_ids") or [] if isinstance(i, int) and not isinstance(i, bool)]
+        if isinstance(data.get("testops_ids"), list)
+        else []
+    )
     single = data.get("testops_id")
     if isinstance(single, int) and not isinstance(single, bool) and single not in ids:
         ids.insert(0, single)
@@ -229,5 +243,7 @@ def _item(file: Path, root: Path, data: dict[str, Any], ctx: ReadContext) -> Upl
             if isinstance(groups, list)
             else None,
         ),
-        attachments=tuple(dict.fromkeys([*files.paths, *(p for p in (spilled, spilled_trace) if p)])),
+        attachments=tuple(
+            dict.fromkeys([*files.paths, *(p for p in (spilled, spilled_trace) if p)])
+        ),
     )

@@ -24,9 +24,7 @@ HOSTILE = (
 
 
 _SECRETS = {
-    path
-    for name in ("/etc/hostname", "/etc/os-release")
-    for path in (name, os.path.realpath(name))
+    path for name in ("/etc/hostname", "/etc/os-release") for path in (name, os.path.realpath(name))
 }
 
 
@@ -150,4 +148,5 @@ def test_read_command_unknown_encoding_is_one_line_exit_2(
     out, err = capsys.readouterr()
     assert status == 2
     assert out == ""
-    assert err.count("\n") == 1 and "unknown encoding 'x-klingon'" in err
+    assert err.count("\n") == 1
+    assert "unknown encoding 'x-klingon'" in err

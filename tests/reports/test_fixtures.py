@@ -73,10 +73,11 @@ def test_googletest_disabled_and_recorded_properties():
 
 def test_node_test_nested_suites_and_pytest_parameters():
     """node:test's nested <testsuite> names are the suite path; pytest ids become params."""
-    nested = {
-        i.result.title: i.result for i in read_report(FIXTURES / "junit" / "node-test.xml")
-    }["throws"]
-    assert nested.relations is not None and nested.relations.suite is not None
+    nested = {i.result.title: i.result for i in read_report(FIXTURES / "junit" / "node-test.xml")}[
+        "throws"
+    ]
+    assert nested.relations is not None
+    assert nested.relations.suite is not None
     assert [s.title for s in nested.relations.suite.data] == ["orders", "nested"]
     pairs = [
         i.result
@@ -92,16 +93,21 @@ def test_allure_steps_fixtures_labels_and_links():
     items = {i.result.title: i for i in read_report(FIXTURES / "allure-pytest")}
     add = items["test_add"]
     assert add.result.testops_id == 7
-    assert add.result.fields is not None and add.result.fields["severity"] == "critical"
+    assert add.result.fields is not None
+    assert add.result.fields["severity"] == "critical"
     actions = [s.data.action for s in add.result.steps or [] if s.data]
-    assert actions[0] == "before: cart" and "add a book" in actions
+    assert actions[0] == "before: cart"
+    assert "add a book" in actions
     assert [Path(p).name for p in add.attachments] == [
         "9d2162d6-05e7-449c-a98a-65851e08691d-attachment.txt"
     ]
     failed = items["test_fail"].result
     outer = next(s for s in failed.steps or [] if s.data and s.data.action == "outer")
-    assert outer.execution is not None and outer.execution.status == "failed"
-    assert outer.steps and outer.steps[0].data and outer.steps[0].data.action == "inner fails"
+    assert outer.execution is not None
+    assert outer.execution.status == "failed"
+    assert outer.steps
+    assert outer.steps[0].data
+    assert outer.steps[0].data.action == "inner fails"
     assert items["test_broken"].result.execution.status == "invalid"
 
 
@@ -115,6 +121,7 @@ def test_qase_report_keeps_ids_fields_suites_and_attachments():
         "7dea5b1f-7e3b-44b4-9085-b5696d583221-note.txt"
     ]
     failed = items["test_fail"].result
-    assert failed.relations is not None and failed.relations.suite is not None
+    assert failed.relations is not None
+    assert failed.relations.suite is not None
     assert [s.title for s in failed.relations.suite.data] == ["Cart", "Checkout"]
     assert failed.execution.stacktrace is not None

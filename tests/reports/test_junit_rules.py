@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from qase_async.models import ResultCreateV2
-from qase_async.reports import JUnitError, ReadLog, Reading, count_tests, read_report
+from qase_async.reports import JUnitError, Reading, ReadLog, count_tests, read_report
 
 
 def _read(tmp_path: Path, xml: str, *, log: ReadLog | None = None) -> list[ResultCreateV2]:
@@ -17,7 +17,8 @@ def _read(tmp_path: Path, xml: str, *, log: ReadLog | None = None) -> list[Resul
 
 
 def _suite(result: ResultCreateV2) -> list[str]:
-    assert result.relations is not None and result.relations.suite is not None
+    assert result.relations is not None
+    assert result.relations.suite is not None
     return [s.title for s in result.relations.suite.data]
 
 
@@ -70,10 +71,12 @@ def test_flaky_and_rerun_keep_the_final_outcome_and_every_attempt(tmp_path: Path
         "</testsuite>",
     )
     assert flaky.execution.status == "passed"
-    assert flaky.message is not None and "Attempt 1 failed" in flaky.message
+    assert flaky.message is not None
+    assert "Attempt 1 failed" in flaky.message
     assert "first try" in flaky.message
     assert rerun.execution.status == "failed"
-    assert rerun.message is not None and "try 2" in rerun.message
+    assert rerun.message is not None
+    assert "try 2" in rerun.message
 
 
 @pytest.mark.parametrize("time", ["inf", "Infinity", "1e999", "NaN", "-3", "soon"])
@@ -118,7 +121,8 @@ def test_bytes_not_in_the_encoding_isolate_their_test(tmp_path: Path):
     log = ReadLog()
     bad, good = (i.result for i in read_report(report, log=log))
     assert bad.title == "bad \ufffd name"
-    assert bad.message is not None and "\u241b[31mred" in bad.message
+    assert bad.message is not None
+    assert "\u241b[31mred" in bad.message
     assert good.title == "good"
     assert any("U+FFFD" in w.message for w in log.warnings)
 
@@ -167,9 +171,11 @@ def test_properties_become_fields_and_steps_as_the_official_cli_reads_them(tmp_p
     assert result.fields == {"layer": "e2e", "severity": "critical"}
     steps = result.steps or []
     assert [(s.data.action if s.data else None) for s in steps] == ["open cart", "pay"]
-    assert steps[0].execution is not None and steps[0].execution.status == "failed"
+    assert steps[0].execution is not None
+    assert steps[0].execution.status == "failed"
     child = (steps[0].steps or [])[0]
-    assert child.data is not None and child.data.action == "add book"
+    assert child.data is not None
+    assert child.data.action == "add book"
 
 
 def test_suite_output_is_attached_to_each_test_of_its_suite(tmp_path: Path):
@@ -209,8 +215,10 @@ def test_long_titles_and_stack_traces_are_cut_and_kept_whole_elsewhere(tmp_path:
     )
     result = item.result
     assert len(result.title) == 255
-    assert result.message is not None and name in result.message
-    assert result.signature is not None and name in result.signature
+    assert result.message is not None
+    assert name in result.message
+    assert result.signature is not None
+    assert name in result.signature
     assert result.execution.stacktrace is not None
     assert len(result.execution.stacktrace) < 70_000
     assert "more characters in the attached stacktrace.txt" in result.execution.stacktrace
