@@ -10,16 +10,19 @@ Rules (each is listed with an example per producer in ``docs/reports.md``):
   either way every attempt is listed in the message.
 - **a suite that died**: an ``<error>`` or ``<failure>`` directly inside ``<testsuite>``
   becomes one more result for that suite, ``invalid``, with its message and output.
-- **suite path**: the ``classname`` split on dots (``tests.api.test_users``) unless it is
-  a file name (``orders.spec.js``), a path or URL (``example.com/shop/calc``) or has
-  spaces, which are kept whole; tests inside nested ``<testsuite>`` elements (node:test)
-  take the nested suite names; without a classname, the enclosing suite's name.
+- **suite path**: in a file that nests ``<testsuite>`` elements (node:test, PHPUnit data
+  sets), the names of the suites around the test; otherwise the ``classname`` split on
+  dots (``tests.api.test_users``) unless it is a file name (``orders.spec.js``), a path or
+  URL (``example.com/shop/calc``) or has spaces, which are kept whole; a classname that
+  is the test's own title (jest-junit, mocha-junit-reporter) or is missing gives way to
+  the enclosing suite's name.
 - **properties**: ``qase_id``/``testops_id`` -> linked cases, ``attachment`` -> files,
   ``step[STATUS]`` -> steps (``a/b`` nests ``b`` under ``a``, as the official CLI reads
   them), every other property -> ``fields``. Suite-level properties apply to each test
   of the suite, except dotted names (``java.version``: the environment Surefire writes).
 - **values**: ``time`` -> duration (``inf``, ``NaN``, negative: dropped with a warning);
-  ``timestamp`` -> start time; ``test_x[a-b]`` -> title ``test_x``, parameter ``a-b``.
+  ``timestamp`` -> start time; ``test_x[a-b]`` -> title ``test_x``, parameter ``a-b``;
+  ``testPairs with data set "small"`` -> title ``testPairs``, parameter ``small``.
 - **output**: ``system-out``/``system-err`` go to the message; ``[[ATTACHMENT|path]]``
   lines name files. Suite-level output is attached to every test of its suite as a text
   file. Over their caps, texts are cut with a note and attached whole.
@@ -270,8 +273,18 @@ def _int_ids(value: str) -> list[int]:
     return [int(p) for p in value.replace(";", ",").split(",") if p.strip().isdigit()]
 
 
+_DATA_SET: Final = " with data set "
+
+
 def _parameters(name: str) -> tuple[str, dict[str, str] | None]:
-    """``test_x[a-b]`` -> (``test_x``, ``{"parameters": "a-b"}``), the pytest convention."""
+    """The title and parameters of a parametrized test's name.
+
+    ``test_x[a-b]`` (pytest) -> ``test_x``, ``{"parameters": "a-b"}``;
+    ``testPairs with data set "small"`` (PHPUnit) -> ``testPairs``, ``{"data set": "small"}``.
+    """
+    at = name.find(_DATA_SET)
+    if at > 0:
+        return name[:at], {"data set": name[at + len(_DATA_SET) :].strip().strip('"')}
     if not name.endswith("]"):
         return name, None
     opening = name.rfind("[")
@@ -408,6 +421,7 @@ class _Reader:
     ctx: ReadContext
     digest: str
     source: _Source
+    nested: bool = False
     index: int = 0
 
     def item(
@@ -562,7 +576,7 @@ class _Reader:
         params: dict[str, str] | None = None
         title = name
         title, params = _parameters(name)
-        levels = self.levels(classname, suites)
+        levels = self.levels(classname, name, suites)
         item = self.item(
             name=title,
             path=levels,
@@ -586,8 +600,7 @@ class _Reader:
             )
         return item
 
-    @staticmethod
-    def levels(classname: str, suites: list[_Suite]) -> list[str]:
+    def levels(self, classname: str, name: str, suites: list[_Suite]) -> list[str]:
         if len(suites) > 4 * MAX_SUITE_DEPTH:
             # Only the outer and inner levels are kept: looking at every level of a
             # 10,000-deep nesting for each of its tests would be quadratic.
@@ -596,9 +609,11 @@ class _Reader:
             named += ["…", *(s.name for s in suites[-edge:] if s.name)]
         else:
             named = [s.name for s in suites if s.name]
-        if len(suites) > 1 and named:
+        if self.nested:
             return named  # nested suites (node:test describe blocks) are the structure
-        if classname:
+        # jest-junit and mocha-junit-reporter put the test's title in classname.
+        is_title = classname == name or name.endswith(" " + classname)
+        if classname and not (is_title and named):
             return _classname_path(classname)
         return named
 
@@ -625,19 +640,22 @@ class _Reader:
         )
 
 
-def _suite_extras(path: Path, ctx: ReadContext) -> dict[int, _Extras]:
-    """First pass: each suite's own output, written to a text file to attach to its tests.
+def _first_pass(path: Path, ctx: ReadContext) -> tuple[dict[int, _Extras], bool]:
+    """Each suite's own output (written to a text file to attach to its tests), and
+    whether the file nests suites.
 
-    Only a preview stays in memory (for the result of a suite that died).
+    Only a preview of the output stays in memory (for the result of a suite that died).
     """
     extras: dict[int, _Extras] = {}
     index = -1
     open_suites: list[int] = []
+    nested = False
     for event, elem, stack in _walk(_Source(path)):
         tag = _local(elem.tag)
         if tag == "testsuite":
             if event == "start":
                 index += 1
+                nested = nested or bool(open_suites)
                 open_suites.append(index)
             else:
                 open_suites.pop()
@@ -660,7 +678,7 @@ def _suite_extras(path: Path, ctx: ReadContext) -> dict[int, _Extras]:
                 note = f"\n[... all of it in the attached suite-{tag}.txt]" if cut != text else ""
                 entry.sections.append(f"--- suite {tag} ---\n{cut}{note}")
                 entry.files.append(ctx.text_file(f"suite-{tag}.txt", text))
-    return extras
+    return extras, nested
 
 
 def read(path: Path, ctx: ReadContext) -> Iterator[UploadItem]:
@@ -670,9 +688,9 @@ def read(path: Path, ctx: ReadContext) -> Iterator[UploadItem]:
         JUnitError: The file is missing, unreadable or malformed.
     """
     digest = file_digest(path)
-    extras = _suite_extras(path, ctx)
+    extras, nested = _first_pass(path, ctx)
     source = _Source(path)
-    reader = _Reader(path=path, ctx=ctx, digest=digest, source=source)
+    reader = _Reader(path=path, ctx=ctx, digest=digest, source=source, nested=nested)
     suites: list[_Suite] = []
     index = -1
     for event, elem, stack in _walk(source):

@@ -71,6 +71,40 @@ def test_googletest_disabled_and_recorded_properties():
     assert items["Records"].fields == {"severity": "critical"}
 
 
+@pytest.mark.parametrize(
+    ("name", "title", "expected"),
+    [
+        ("jest-junit.xml", "orders adds an item", ["orders"]),
+        ("mocha-junit-reporter.xml", "orders adds an item", ["orders"]),
+        ("vitest-junit.xml", "calc > adds", ["src/calc.vitest.test.ts"]),
+        ("behave.xml", "add an item", ["cart", "Cart"]),
+        ("node-test.xml", "adds an item", ["orders"]),
+        ("phpunit.xml", "testAdds", ["CartTest"]),
+        ("googletest.xml", "Adds", ["CalcTest"]),
+        ("robot-xunit.xml", "Adds", ["Shop"]),
+        ("pytest-xunit1.xml", "test_adds", ["test_shop"]),
+    ],
+)
+def test_suite_paths_per_producer(name: str, title: str, expected: list[str]):
+    """Each producer's way of naming suites gives the suite path a person would expect."""
+    (result,) = [
+        i.result for i in read_report(FIXTURES / "junit" / name) if i.result.title == title
+    ]
+    assert result.relations is not None
+    assert result.relations.suite is not None
+    assert [s.title for s in result.relations.suite.data] == expected
+
+
+def test_phpunit_data_sets_are_parameters():
+    """PHPUnit's ``with data set "small"`` is a parameter of one ``testPairs`` test."""
+    pairs = [
+        i.result
+        for i in read_report(FIXTURES / "junit" / "phpunit.xml")
+        if i.result.title == "testPairs"
+    ]
+    assert sorted((p.params or {}).get("data set", "") for p in pairs) == ["big", "small"]
+
+
 def test_node_test_nested_suites_and_pytest_parameters():
     """node:test's nested <testsuite> names are the suite path; pytest ids become params."""
     nested = {i.result.title: i.result for i in read_report(FIXTURES / "junit" / "node-test.xml")}[
