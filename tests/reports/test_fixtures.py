@@ -28,6 +28,7 @@ JUNIT = {
     "node-test.xml": (6, {"passed": 2, "failed": 2, "skipped": 2}),
     "phpunit.xml": (7, {"passed": 3, "failed": 1, "skipped": 2, "invalid": 1}),
     "googletest.xml": (6, {"passed": 2, "failed": 2, "skipped": 2}),
+    "gotestsum.xml": (7, {"passed": 4, "failed": 2, "skipped": 1}),
 }
 
 FOLDERS = {
@@ -81,6 +82,7 @@ def test_googletest_disabled_and_recorded_properties():
         ("node-test.xml", "adds an item", ["orders"]),
         ("phpunit.xml", "testAdds", ["CartTest"]),
         ("googletest.xml", "Adds", ["CalcTest"]),
+        ("gotestsum.xml", "TestAdds", ["example.com/shop/calc"]),
         ("robot-xunit.xml", "Adds", ["Shop"]),
         ("pytest-xunit1.xml", "test_adds", ["test_shop"]),
     ],
