@@ -80,6 +80,8 @@ __all__ = ["JUnitError", "count", "read"]
 _CHUNK: Final = 1 << 16
 _CASE_ID_PROPERTIES: Final = frozenset({"qase_id", "testops_id", "qase.id", "testops.id"})
 _ATTACHMENT_PROPERTIES: Final = frozenset({"attachment", "attachments"})
+_ENVIRONMENT_PROPERTIES: Final = frozenset({"basedir", "localrepository"})
+"""Undotted names in the JVM environment Surefire and Ant write into every suite."""
 _NOT_RUN_ELEMENTS: Final = frozenset({"skipped", "ignored", "disabled"})
 _NOT_RUN_STATUS: Final = frozenset({"notrun", "not run", "disabled", "skipped", "ignored"})
 _NOT_RUN_RESULT: Final = frozenset({"suppressed", "skipped"})
@@ -360,7 +362,7 @@ class _Props:
                 self.case_ids.extend(_int_ids(value))
             elif raw.startswith("step[") and raw.endswith("]"):
                 self.steps.append((raw, value))
-            elif suite and "." in raw:
+            elif suite and ("." in raw or key in _ENVIRONMENT_PROPERTIES):
                 continue  # the JVM environment Surefire and Ant dump into every suite
             else:
                 value = value.strip()

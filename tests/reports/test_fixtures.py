@@ -29,6 +29,7 @@ JUNIT = {
     "phpunit.xml": (7, {"passed": 3, "failed": 1, "skipped": 2, "invalid": 1}),
     "googletest.xml": (6, {"passed": 2, "failed": 2, "skipped": 2}),
     "gotestsum.xml": (7, {"passed": 4, "failed": 2, "skipped": 1}),
+    "surefire-junit5-reruns.xml": (7, {"passed": 4, "failed": 1, "skipped": 1, "invalid": 1}),
 }
 
 FOLDERS = {
@@ -83,6 +84,7 @@ def test_googletest_disabled_and_recorded_properties():
         ("phpunit.xml", "testAdds", ["CartTest"]),
         ("googletest.xml", "Adds", ["CalcTest"]),
         ("gotestsum.xml", "TestAdds", ["example.com/shop/calc"]),
+        ("surefire-junit5-reruns.xml", "adds", ["shop", "CartTest"]),
         ("robot-xunit.xml", "Adds", ["Shop"]),
         ("pytest-xunit1.xml", "test_adds", ["test_shop"]),
     ],
@@ -95,6 +97,26 @@ def test_suite_paths_per_producer(name: str, title: str, expected: list[str]):
     assert result.relations is not None
     assert result.relations.suite is not None
     assert [s.title for s in result.relations.suite.data] == expected
+
+
+def test_surefire_reruns_keep_every_attempt_and_drop_the_jvm_environment():
+    """Surefire with rerunFailingTestsCount: flaky passes, reruns keep the failure, every
+    attempt is in the message; the 51 JVM properties do not become fields."""
+    items = {
+        i.result.title: i.result
+        for i in read_report(FIXTURES / "junit" / "surefire-junit5-reruns.xml")
+    }
+    flaky, fails, errors = items["flaky"], items["fails"], items["errors"]
+    assert flaky.execution.status == "passed"
+    assert flaky.message is not None
+    assert "Reruns (passed on a rerun)" in flaky.message
+    assert "Attempt 1 failed" in flaky.message
+    assert fails.execution.status == "failed"
+    assert fails.message is not None
+    assert fails.message.count("Attempt") == 2
+    assert errors.execution.status == "invalid"
+    assert all(r.fields is None for r in items.values())
+    assert items["positive(int)"].params in ({"parameters": "1"}, {"parameters": "2"})
 
 
 def test_phpunit_data_sets_are_parameters():
