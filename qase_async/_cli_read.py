@@ -73,6 +73,8 @@ def _command(args: argparse.Namespace) -> int:
     except ReportError as error:
         print(f"qase-async read: {error}", file=sys.stderr)
         return 2
+    finally:
+        reading.discard_texts()
     if args.json:
         data = {"total": sum(reading.log.statuses.values()), **reading.to_dict()}
         print(json.dumps(data, ensure_ascii=False))

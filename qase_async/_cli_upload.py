@@ -259,6 +259,10 @@ def _emit(
     out: IO[str],
     reading: Reading,
 ) -> None:
+    if not report.spool_path:
+        # Every text file written for attaching is uploaded (or refused) by now; a spool
+        # file would still name them, so they stay when there is one.
+        reading.discard_texts()
     if args.json:
         data: dict[str, Any] = {
             "project": code,

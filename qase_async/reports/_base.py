@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import tempfile
 import uuid
 from collections import Counter
@@ -284,6 +285,12 @@ class ReadContext:
         if not path.exists():
             path.write_bytes(data)
         return str(path)
+
+    def discard_texts(self) -> None:
+        """Remove the folder of :meth:`text_file` files (nothing will attach them now)."""
+        if self._text_dir is not None:
+            shutil.rmtree(self._text_dir, ignore_errors=True)
+            self._text_dir = None
 
     def capped(
         self, label: str, text: str, cap: int, *, report: Path, test: str

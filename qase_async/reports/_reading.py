@@ -114,6 +114,9 @@ class Reading:
     A report whose bytes are the same as an earlier one's is read once, with a warning:
     its results would get the same ids and the service would keep one copy, so counting
     it twice would report results as sent that were not stored.
+
+    Texts too long for a result are attached from files in a temporary folder;
+    :meth:`discard_texts` removes it once nothing needs those files any more.
     """
 
     def __init__(
@@ -128,12 +131,28 @@ class Reading:
         self.format = format
         self.roots = tuple(attachment_roots)
         self.log = log if log is not None else ReadLog()
+        self._unique: list[tuple[Path, ReportFormat]] | None = None
+        self._contexts: list[ReadContext] = []
 
-    def _sources(self) -> Iterator[tuple[Path, ReportFormat]]:
-        for path in self.paths:
-            fmt = self.format or detect_format(path)
-            for source in _expand(path, fmt):
-                yield source, fmt
+    def _sources(self) -> list[tuple[Path, ReportFormat]]:
+        """Every report to read, each content once (a repeat is warned about once)."""
+        if self._unique is None:
+            unique: list[tuple[Path, ReportFormat]] = []
+            seen: dict[str, Path] = {}
+            for path in self.paths:
+                fmt = self.format or detect_format(path)
+                for source in _expand(path, fmt):
+                    if source.is_file():
+                        digest = file_digest(source)
+                        if digest in seen:
+                            self.log.warn(
+                                source, None, f"same bytes as {seen[digest]}; read once, not twice"
+                            )
+                            continue
+                        seen[digest] = source
+                    unique.append((source, fmt))
+            self._unique = unique
+        return self._unique
 
     def count(self) -> int:
         """Check every report up front and count the tests.
@@ -150,17 +169,14 @@ class Reading:
             ReportError: As for :meth:`count`.
         """
         ctx = ReadContext.make(namespace=namespace, attachment_roots=self.roots, log=self.log)
-        seen: dict[str, Path] = {}
+        self._contexts.append(ctx)
         for source, fmt in self._sources():
-            if source.is_file():
-                digest = file_digest(source)
-                if digest in seen:
-                    self.log.warn(
-                        source, None, f"same bytes as {seen[digest]}; read once, not twice"
-                    )
-                    continue
-                seen[digest] = source
             yield from FORMATS[fmt].read(source, ctx)
+
+    def discard_texts(self) -> None:
+        """Remove the text files written for attaching (once they are uploaded or unneeded)."""
+        for ctx in self._contexts:
+            ctx.discard_texts()
 
     @property
     def ok(self) -> bool:
@@ -176,8 +192,8 @@ class Reading:
             "refused_attachments": [attrs.asdict(r) for r in self.log.refused],
         }
 
-    def summary_lines(self) -> list[str]:
-        """The counts per status, then each refused file and each warning, for people."""
+    def summary_lines(self, *, max_warnings: int = 20) -> list[str]:
+        """The counts per status, then each refused file and the first warnings."""
         statuses = self.log.statuses
         total = sum(statuses.values())
         counts = ", ".join(f"{n} {status}" for status, n in statuses.most_common())
@@ -191,8 +207,9 @@ class Reading:
                 f"  refused attachment: {refused.path} ({refused.test} in {refused.report}): "
                 f"{refused.reason}"
             )
-        for warning in self.log.warnings:
+        for warning in self.log.warnings[:max_warnings]:
             lines.append(f"  warning: {warning}")
-        if self.log.warnings_dropped:
-            lines.append(f"  ... and {self.log.warnings_dropped} more warnings")
+        hidden = max(0, len(self.log.warnings) - max_warnings) + self.log.warnings_dropped
+        if hidden:
+            lines.append(f"  ... and {hidden} more warnings (all of them with --json)")
         return lines

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import tempfile
 from pathlib import Path
 
 import pytest
 
+from qase_async._cli import main
 from qase_async.models import ResultCreateV2
 from qase_async.reports import JUnitError, Reading, ReadLog, count_tests, read_report
 
@@ -239,3 +242,30 @@ def test_two_byte_identical_reports_are_read_once_with_a_warning(tmp_path: Path)
     assert len(items) == 2
     assert sum(reading.log.statuses.values()) == 2
     assert [w.report for w in reading.log.warnings] == [str(second)]
+
+
+def test_upload_attaches_long_output_and_leaves_no_text_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+):
+    """Output over its cap is uploaded as a text file, which is removed afterwards."""
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    report = _write(
+        tmp_path,
+        f"<testsuite name='s'><testcase name='t'><system-out>{'x' * 40_000}</system-out>"
+        "</testcase></testsuite>",
+    )
+    assert main(["upload", str(report), "-p", "DEMO", "--fake", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert (data["sent"], data["attachments_uploaded"]) == (1, 1)
+    assert list(scratch.iterdir()) == []
+
+
+def test_a_repeated_report_is_counted_once_up_front(tmp_path: Path):
+    """The count given before reading (the progress total) skips the repeat too."""
+    report = _write(tmp_path, "<testsuite name='s'><testcase name='a'/></testsuite>")
+    reading = Reading([report, report])
+    assert reading.count() == 1
+    assert len(list(reading.items())) == 1
+    assert len(reading.log.warnings) == 1
