@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from qase_async.reports import ReadLog, find_markers, read_report
+from qase_async.reports import ReadLog, ReportError, find_markers, read_report
 
 
 class _Counting(str):
@@ -82,3 +82,24 @@ def test_a_megabyte_of_output_is_read_and_attached_whole(tmp_path: Path):
     assert len(item.result.message) < 40_000
     (whole,) = item.attachments
     assert Path(whole).stat().st_size == len(output)
+
+
+def test_entity_expansion_and_external_entities_are_refused(tmp_path: Path):
+    """A billion-laughs bomb and an external entity naming /etc/hostname are malformed
+    reports (one line), never expanded or read."""
+    levels = "".join(f'<!ENTITY l{n} "{f"&l{n - 1};" * 10}">' for n in range(1, 10))
+    bomb = tmp_path / "bomb.xml"
+    bomb.write_text(
+        f'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY l0 "lol">{levels}]>'
+        "<testsuite name='s'><testcase name='t'><system-out>&l9;</system-out></testcase>"
+        "</testsuite>"
+    )
+    external = tmp_path / "external.xml"
+    external.write_text(
+        '<?xml version="1.0"?><!DOCTYPE r [<!ENTITY e SYSTEM "file:///etc/hostname">]>'
+        "<testsuite name='s'><testcase name='t'><system-out>&e;</system-out></testcase>"
+        "</testsuite>"
+    )
+    for report in (bomb, external):
+        with pytest.raises(ReportError, match="malformed XML"):
+            list(read_report(report))

@@ -269,3 +269,15 @@ def test_a_repeated_report_is_counted_once_up_front(tmp_path: Path):
     assert reading.count() == 1
     assert len(list(reading.items())) == 1
     assert len(reading.log.warnings) == 1
+
+
+@pytest.mark.parametrize(("declared", "codec"), [("UTF-16", "utf-16"), ("ISO-8859-1", "latin-1")])
+def test_declared_encodings_are_honoured(tmp_path: Path, declared: str, codec: str):
+    """UTF-16 with a byte-order mark and Latin-1 reports read as their declaration says."""
+    report = tmp_path / "report.xml"
+    report.write_bytes(
+        f'<?xml version="1.0" encoding="{declared}"?>'
+        "<testsuite name='s'><testcase name='caf\u00e9'/></testsuite>".encode(codec)
+    )
+    (item,) = read_report(report)
+    assert item.result.title == "caf\u00e9"
