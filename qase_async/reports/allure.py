@@ -267,7 +267,11 @@ def _item(
     levels = [v for s in _SUITE_LABELS for v in by_name.get(s, [])[:1]]
     if not levels and by_name.get("package"):
         levels = [p for p in by_name["package"][0].split(".") if p]
-    fields = {k: ", ".join(v) for k, v in by_name.items() if k not in _NOT_FIELDS}
+    fields = {
+        k: ", ".join(v)
+        for k, v in by_name.items()
+        if k not in _NOT_FIELDS and not k.startswith("_")  # "_fallbackTestCaseId": internal
+    }
     description = _str(data.get("description")) or _str(data.get("descriptionHtml"))
     if description:
         fields["description"] = description
