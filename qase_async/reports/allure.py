@@ -12,8 +12,9 @@ Rules:
 - **fixtures** from containers: ``befores`` run as steps before the test's own steps,
   ``afters`` after them (prefixed ``before:``/``after:``).
 - **labels**: ``parentSuite``/``suite``/``subSuite`` -> the suite path (else ``package``
-  split on dots); ``thread`` -> ``execution.thread``; every other label -> ``fields``
-  (repeated labels such as ``tag`` joined with ``, ``); ``description`` -> ``fields``.
+  split on dots); ``thread`` -> ``execution.thread``; every other label but the
+  adapters' internal ones (``_fallbackTestCaseId``) -> ``fields`` (repeated labels such
+  as ``tag`` joined with ``, ``); ``description`` -> ``fields``.
 - **links**: a ``tms`` link ending in a number (``DEMO-7``) -> the linked case, as the
   official CLI reads it; every link is listed in the message.
 - **parameters** -> ``params`` (``hidden`` ones left out, ``masked`` ones sent as
