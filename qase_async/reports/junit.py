@@ -247,14 +247,29 @@ def _walk(source: _Source) -> Iterator[tuple[str, ET.Element, list[ET.Element]]]
 
 
 def count(path: Path) -> int:
-    """Check that a file is well-formed JUnit XML and count its test cases.
+    """Check that a file is well-formed JUnit XML and count the results it gives: its
+    test cases, and one for each suite that died.
 
     Raises:
         JUnitError: Missing, unreadable, not XML, or not a JUnit report.
     """
     total = 0
-    for event, elem, _ in _walk(_Source(path)):
-        if event == "end" and _local(elem.tag) == "testcase":
+    dead: set[int] = set()  # ids of open suites already counted as died
+    for event, elem, stack in _walk(_Source(path)):
+        if event != "end":
+            continue
+        tag = _local(elem.tag)
+        if tag == "testcase":
+            total += 1
+        elif tag == "testsuite":
+            dead.discard(id(elem))
+        elif (
+            tag in ("error", "failure")
+            and stack
+            and _local(stack[-1].tag) == "testsuite"
+            and id(stack[-1]) not in dead
+        ):
+            dead.add(id(stack[-1]))
             total += 1
     return total
 
@@ -378,7 +393,6 @@ class _Suite:
     index: int
     props: _Props = attrs.field(factory=_Props)
     errors: list[ET.Element] = attrs.field(factory=list)
-    output: list[tuple[str, str]] = attrs.field(factory=list)
 
 
 @attrs.define
@@ -524,8 +538,8 @@ class _Reader:
         props = _Props()
         if suites:
             inherited = suites[-1].props
+            # A suite's case ids are not its tests': only fields and files carry over.
             props.fields.update(inherited.fields)
-            props.case_ids.extend(inherited.case_ids)
             attachments.extend(inherited.attachments)
         own = _Props()
         not_run = (case.get("status") or "").strip().lower() in _NOT_RUN_STATUS or (
@@ -545,12 +559,15 @@ class _Reader:
                 not_run = True
                 skip_reason = skip_reason or (child.get("message") or _text(child))[:MAX_MESSAGE]
             elif tag in _ATTEMPTS:
-                number = len(attempts) + 1
+                # Surefire: flaky* are the failed runs before a pass; rerun* are the runs
+                # after the first <failure>/<error>, which is the test's own outcome.
+                kind = "Rerun" if tag.startswith("rerun") else "Attempt"
+                number = sum(1 for a in attempts if a.startswith(kind)) + 1
                 head = ": ".join(x for x in (child.get("type"), child.get("message")) if x)
                 body = "\n".join(
                     x for x in (head, _text(child), *(_text(c) for c in child if _text(c))) if x
                 )
-                attempts.append(f"Attempt {number} {_ATTEMPTS[tag]}: {body}"[: MAX_MESSAGE // 4])
+                attempts.append(f"{kind} {number} {_ATTEMPTS[tag]}: {body}"[: MAX_MESSAGE // 4])
                 if tag.startswith("rerun") and status == "passed":
                     status = "invalid" if tag == "rerunError" else "failed"
             elif tag in ("system-out", "system-err"):
@@ -564,7 +581,7 @@ class _Reader:
         if status == "passed" and not_run:
             status = "skipped"
         props.fields.update(own.fields)
-        props.case_ids = own.case_ids or props.case_ids
+        props.case_ids = own.case_ids
         props.attachments = own.attachments
         props.steps = own.steps
         attachments.extend(own.attachments)
@@ -575,8 +592,6 @@ class _Reader:
             final = "passed on a rerun" if status == "passed" else f"final outcome {status}"
             message.append(f"Reruns ({final}):\n" + "\n".join(attempts))
         message.extend(outputs)
-        params: dict[str, str] | None = None
-        title = name
         title, params = _parameters(name)
         levels = self.levels(classname, name, suites)
         item = self.item(

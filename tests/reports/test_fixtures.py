@@ -113,7 +113,7 @@ def test_surefire_reruns_keep_every_attempt_and_drop_the_jvm_environment():
     assert "Attempt 1 failed" in flaky.message
     assert fails.execution.status == "failed"
     assert fails.message is not None
-    assert fails.message.count("Attempt") == 2
+    assert fails.message.count("Rerun ") == 2
     assert errors.execution.status == "invalid"
     assert all(r.fields is None for r in items.values())
     assert items["positive(int)"].params in ({"parameters": "1"}, {"parameters": "2"})

@@ -52,6 +52,7 @@ def test_a_suite_that_died_is_one_invalid_result(tmp_path: Path):
         "</testsuite></testsuites>",
     )
     assert [r.execution.status for r in results] == ["passed", "invalid"]
+    assert count_tests(tmp_path / "report.xml") == 2
     died = results[1]
     assert died.title == "t/orders.t"
     assert died.message is not None
@@ -159,10 +160,12 @@ def test_dots_split_module_names_but_not_files_or_paths(
 
 
 def test_properties_become_fields_and_steps_as_the_official_cli_reads_them(tmp_path: Path):
-    """Properties are fields; ``step[status]`` with ``a/b`` paths are nested steps."""
+    """Properties are fields; ``step[status]`` with ``a/b`` paths are nested steps; suite
+    properties apply to the tests, but not the suite's case id nor the JVM's."""
     (result,) = _read(
         tmp_path,
         "<testsuite name='s'><properties><property name='layer' value='e2e'/>"
+        "<property name='qase_id' value='99'/>"
         "<property name='java.version' value='21'/></properties>"
         "<testcase name='t'><properties>"
         "<property name='severity' value='critical'/>"
@@ -172,6 +175,7 @@ def test_properties_become_fields_and_steps_as_the_official_cli_reads_them(tmp_p
         "</properties></testcase></testsuite>",
     )
     assert result.fields == {"layer": "e2e", "severity": "critical"}
+    assert result.testops_id is None  # a suite's case id is not its tests'
     steps = result.steps or []
     assert [(s.data.action if s.data else None) for s in steps] == ["open cart", "pay"]
     assert steps[0].execution is not None
