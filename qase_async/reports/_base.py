@@ -238,8 +238,9 @@ class ReadContext:
     def attachment(self, raw: str, *, base: Path, report: Path, test: str) -> str | None:
         """The real path of a file a report names, or ``None`` (refused and recorded).
 
-        ``base`` is the folder relative names are taken from; it and everything below it
-        are allowed, as are :attr:`roots`. Nothing is opened here.
+        ``base`` is the folder relative names are taken from first (then each of
+        :attr:`roots`); it and everything below it are allowed, as are :attr:`roots`.
+        Nothing is opened here (resolving reads links and metadata, no content).
         """
         name = raw.strip()
         if not name:
@@ -253,8 +254,11 @@ class ReadContext:
             self._refuse(report, test, raw, "not a file name")
             return None
         real_base = Path(os.path.realpath(base))
-        candidate = Path(os.path.realpath(real_base / name))
         allowed = (real_base, *self.roots)
+        # A relative name is looked for in the report's folder, then in each allowed root
+        # (where CI jobs keep screenshots); an absolute one is taken as it is.
+        tries = [Path(os.path.realpath(folder / name)) for folder in allowed]
+        candidate = next((t for t in tries if t.exists()), tries[0])
         if not any(candidate.is_relative_to(root) for root in allowed):
             self._refuse(
                 report,

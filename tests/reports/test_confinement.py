@@ -89,19 +89,23 @@ def test_a_symlink_out_of_the_folder_is_refused(tmp_path: Path):
 
 
 def test_attachments_root_allows_a_folder(tmp_path: Path):
-    """--attachments-root DIR allows files under DIR (and only there)."""
+    """--attachments-root DIR allows files under DIR (and only there); relative names
+    not found beside the report are looked for in DIR."""
     report = _report(tmp_path)
     shared = tmp_path / "shared"
     shared.mkdir()
     (shared / "log.txt").write_text("log")
+    (shared / "shots").mkdir()
+    (shared / "shots" / "end.png").write_bytes(b"png")
     report.write_text(
         "<testsuite name='s'><testcase name='t'><system-out>"
-        f"[[ATTACHMENT|{shared / 'log.txt'}]]\n[[ATTACHMENT|/etc/hostname]]"
+        f"[[ATTACHMENT|{shared / 'log.txt'}]]\n[[ATTACHMENT|/etc/hostname]]\n"
+        "[[ATTACHMENT|shots/end.png]]"
         "</system-out></testcase></testsuite>"
     )
     log = ReadLog()
     (item,) = read_report(report, log=log, attachment_roots=[shared])
-    assert [Path(p).name for p in item.attachments] == ["log.txt"]
+    assert [Path(p).name for p in item.attachments] == ["log.txt", "end.png"]
     assert [r.path for r in log.refused] == ["/etc/hostname"]
 
 
