@@ -105,7 +105,8 @@ def count(path: Path) -> int:
     keys = set()
     for index, file in enumerate(_result_files(path)):
         data = _load(file, None)
-        keys.add(_history(data, index) if data is not None else f"#{index}")
+        if data is not None:  # the reader skips (and warns about) the others
+            keys.add(_history(data, index))
     return len(keys)
 
 

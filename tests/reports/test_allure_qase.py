@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from qase_async._cli import main
-from qase_async.reports import ReadLog, ReportError, detect_format, read_report
+from qase_async.reports import ReadLog, ReportError, count_tests, detect_format, read_report
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "reports"
 
@@ -36,6 +36,7 @@ def test_allure_retries_send_the_last_attempt_and_list_the_others(tmp_path: Path
     assert item.result.message is not None
     assert "Attempt 1 failed: first try" in item.result.message
     assert log.statuses == {"passed": 1}
+    assert count_tests(tmp_path) == 1
 
 
 def test_allure_unknown_status_masked_params_and_a_broken_file(tmp_path: Path):
@@ -57,6 +58,7 @@ def test_allure_unknown_status_masked_params_and_a_broken_file(tmp_path: Path):
     assert item.result.execution.status == "invalid"
     assert item.result.params == {"password": "******"}
     assert [Path(w.report).name for w in log.warnings] == ["b-result.json"]
+    assert count_tests(tmp_path) == 1
 
 
 def test_allure_attachment_outside_the_folder_is_refused(tmp_path: Path):
