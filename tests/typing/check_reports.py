@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import assert_type
 
 from qase_async import UploadItem
-from qase_async.reports import ReadLog, Reading, RefusedAttachment, read_report
+from qase_async.reports import Reading, ReadLog, RefusedAttachment, read_report
 
 
 def typed_reading() -> None:
