@@ -45,8 +45,8 @@ ReportFormat = Literal["junit", "allure", "qase"]
 
 MAX_TITLE: Final = 255
 """Characters of a title the service keeps; longer titles are cut, the full one kept."""
-MAX_MESSAGE: Final = 16_384
-"""Characters of a failure or skip message kept in the result."""
+MAX_MESSAGE: Final = 81_920
+"""Characters of a result's message (failure message, reruns, output sections)."""
 MAX_STACKTRACE: Final = 65_536
 """Characters of a stack trace kept in the result."""
 MAX_OUTPUT: Final = 32_768

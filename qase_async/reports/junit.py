@@ -476,9 +476,7 @@ class _Reader:
             )
             files.extend([spilled] if spilled else [])
         text = "\n\n".join(part for part in message if part)
-        text, spilled = ctx.capped(
-            "message", text, MAX_MESSAGE + 2 * MAX_OUTPUT + 200, report=report, test=full_name
-        )
+        text, spilled = ctx.capped("message", text, MAX_MESSAGE, report=report, test=full_name)
         files.extend([spilled] if spilled else [])
         for raw in attachments:
             real = ctx.attachment(raw, base=report.parent, report=report, test=full_name)
@@ -552,12 +550,12 @@ class _Reader:
                 status = "invalid" if tag == "error" or status == "invalid" else "failed"
                 head = ": ".join(x for x in (child.get("type"), child.get("message")) if x)
                 if head.strip():
-                    heads.append(head.strip()[:MAX_MESSAGE])
+                    heads.append(head.strip())
                 if _text(child):
                     traces.append(_text(child))
             elif tag in _NOT_RUN_ELEMENTS:
                 not_run = True
-                skip_reason = skip_reason or (child.get("message") or _text(child))[:MAX_MESSAGE]
+                skip_reason = skip_reason or child.get("message") or _text(child)
             elif tag in _ATTEMPTS:
                 # Surefire: flaky* are the failed runs before a pass; rerun* are the runs
                 # after the first <failure>/<error>, which is the test's own outcome.
@@ -567,7 +565,7 @@ class _Reader:
                 body = "\n".join(
                     x for x in (head, _text(child), *(_text(c) for c in child if _text(c))) if x
                 )
-                attempts.append(f"{kind} {number} {_ATTEMPTS[tag]}: {body}"[: MAX_MESSAGE // 4])
+                attempts.append(f"{kind} {number} {_ATTEMPTS[tag]}: {body}")
                 if tag.startswith("rerun") and status == "passed":
                     status = "invalid" if tag == "rerunError" else "failed"
             elif tag in ("system-out", "system-err"):
@@ -640,7 +638,7 @@ class _Reader:
         for error in suite.errors:
             head = ": ".join(x for x in (error.get("type"), error.get("message")) if x)
             if head.strip():
-                heads.append(head.strip()[:MAX_MESSAGE])
+                heads.append(head.strip())
             if _text(error):
                 traces.append(_text(error))
         title = suite.name or "(unnamed suite)"

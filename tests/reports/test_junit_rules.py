@@ -285,3 +285,22 @@ def test_declared_encodings_are_honoured(tmp_path: Path, declared: str, codec: s
     )
     (item,) = read_report(report)
     assert item.result.title == "caf\u00e9"
+
+
+def test_a_huge_failure_message_is_cut_and_attached_whole(tmp_path: Path):
+    """A 100,000-character failure message is cut with a note; message.txt holds it all."""
+    long = "m" * 100_000
+    (item,) = read_report(
+        _write(
+            tmp_path,
+            f"<testsuite name='s'><testcase name='t'><failure message='{long}'/>"
+            "</testcase></testsuite>",
+        )
+    )
+    message = item.result.message
+    assert message is not None
+    assert len(message) < 83_000
+    assert message.endswith("more characters in the attached message.txt]")
+    (whole,) = item.attachments
+    assert Path(whole).name == "message.txt"
+    assert Path(whole).read_text(encoding="utf-8") == long
