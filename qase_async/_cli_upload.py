@@ -2,8 +2,7 @@
 
 Exit status: 0 when every result (and every attachment) was sent, 1 when anything was
 not (refused results, files not attached or refused, or a stop that wrote a spool file),
-2 for bad
-input (missing or malformed files, bad options), 130 when interrupted.
+2 for bad input (missing or malformed reports, bad options), 130 when interrupted.
 """
 
 from __future__ import annotations
@@ -68,9 +67,8 @@ def add_upload_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentPa
         description=(
             "Send the tests of JUnit XML reports, Allure results or Qase JSON reports (with "
             "failures, errors, skips, output and attached files) to a Qase run as v2 "
-            "results, exactly once. Anything not "
-            "sent is reported; after a fatal error the unsent results go to a spool file "
-            "that --resume sends later."
+            "results, exactly once. Anything not sent is reported; after a fatal error the "
+            "unsent results go to a spool file that --resume sends later."
         ),
         epilog="Example: qase-async upload examples/junit-report.xml --project DEMO --fake",
     )
