@@ -392,6 +392,8 @@ class _Suite:
     name: str
     index: int
     props: _Props = attrs.field(factory=_Props)
+    files: list[str] = attrs.field(factory=list)
+    """Files its ``attachment`` properties name, resolved once for all its tests."""
     errors: list[ET.Element] = attrs.field(factory=list)
 
 
@@ -536,9 +538,8 @@ class _Reader:
         props = _Props()
         if suites:
             inherited = suites[-1].props
-            # A suite's case ids are not its tests': only fields and files carry over.
+            # A suite's case ids are not its tests': only fields (and files) carry over.
             props.fields.update(inherited.fields)
-            attachments.extend(inherited.attachments)
         own = _Props()
         not_run = (case.get("status") or "").strip().lower() in _NOT_RUN_STATUS or (
             case.get("result") or ""
@@ -649,10 +650,16 @@ class _Reader:
             message=["The suite itself failed or errored.", *heads, *extra.sections],
             stacktrace="\n\n".join(traces),
             props=suite.props,
-            attachments=[*suite.props.attachments, *extra.names],
+            attachments=[],
             elem=suite.errors[0],
-            trusted=extra.files,
+            trusted=[*suite.files, *extra.files],
         )
+
+
+def _resolve_all(ctx: ReadContext, names: list[str], path: Path, test: str) -> list[str]:
+    """The confined real paths of ``names`` (refused ones are recorded, not returned)."""
+    found = (ctx.attachment(raw, base=path.parent, report=path, test=test) for raw in names)
+    return [real for real in found if real is not None]
 
 
 def _first_pass(path: Path, ctx: ReadContext) -> tuple[dict[int, _Extras], bool]:
@@ -717,7 +724,12 @@ def read(path: Path, ctx: ReadContext) -> Iterator[UploadItem]:
                 suites.append(_Suite(name=name, index=index))
                 if len(suites) > 1:
                     suites[-1].props.fields.update(suites[-2].props.fields)
-                    suites[-1].props.attachments.extend(suites[-2].props.attachments)
+                    suites[-1].files.extend(suites[-2].files)
+                extra = extras.get(index)
+                if extra is not None:
+                    # Resolved once per suite, so a refused name is reported once.
+                    extra.files[:0] = _resolve_all(ctx, extra.names, path, f"suite {name}")
+                    extra.names.clear()
                 continue
             suite = suites.pop()
             extra = extras.pop(suite.index, None)
@@ -728,22 +740,20 @@ def read(path: Path, ctx: ReadContext) -> Iterator[UploadItem]:
             continue
         if tag == "testcase":
             item = reader.testcase(elem, suites)
-            extra = extras.get(suites[-1].index) if suites else None
-            if extra is not None:
-                files = [
-                    real
-                    for raw in extra.names
-                    if (
-                        real := ctx.attachment(
-                            raw, base=path.parent, report=path, test=item.result.title
-                        )
-                    )
-                ]
-                merged = dict.fromkeys([*item.attachments, *files, *extra.files])
-                item = attrs.evolve(item, attachments=tuple(merged))
+            if suites:
+                extra = extras.get(suites[-1].index)
+                shared = [*suites[-1].files, *(extra.files if extra else ())]
+                if shared:
+                    merged = dict.fromkeys([*item.attachments, *shared])
+                    item = attrs.evolve(item, attachments=tuple(merged))
             yield item
         elif suites and stack and stack[-1] is not None and _local(stack[-1].tag) == "testsuite":
             if tag == "properties":
-                suites[-1].props.add(elem, suite=True)
+                suite = suites[-1]
+                suite.props.add(elem, suite=True)
+                suite.files.extend(
+                    _resolve_all(ctx, suite.props.attachments, path, f"suite {suite.name}")
+                )
+                suite.props.attachments.clear()
             elif tag in ("error", "failure"):
                 suites[-1].errors.append(elem)

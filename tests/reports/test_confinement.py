@@ -154,3 +154,18 @@ def test_read_command_unknown_encoding_is_one_line_exit_2(
     assert out == ""
     assert err.count("\n") == 1
     assert "unknown encoding 'x-klingon'" in err
+
+
+def test_a_suite_level_refusal_is_reported_once(tmp_path: Path):
+    """A bad name in suite output or properties is refused once, not once per test."""
+    report = _report(tmp_path)
+    report.write_text(
+        "<testsuite name='s'><properties><property name='attachment' value='/etc/hostname'/>"
+        "</properties><testcase name='a'/><testcase name='b'/><testcase name='c'/>"
+        "<system-out>[[ATTACHMENT|/etc/os-release]]\n[[ATTACHMENT|shot.png]]</system-out>"
+        "</testsuite>"
+    )
+    log = ReadLog()
+    items = list(read_report(report, log=log))
+    assert sorted(r.path for r in log.refused) == ["/etc/hostname", "/etc/os-release"]
+    assert all([Path(p).name for p in i.attachments] == ["shot.png"] for i in items)
