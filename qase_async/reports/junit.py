@@ -3,8 +3,10 @@
 Rules (each is listed with an example per producer in ``docs/reports.md``):
 
 - **status**: ``<error>`` -> ``invalid``; ``<failure>`` -> ``failed``; ``<skipped>``,
-  ``<ignored>``, ``<disabled>``, ``status="notrun|disabled|skipped|ignored"`` or
-  ``result="suppressed|skipped"`` -> ``skipped``; otherwise ``passed``. Surefire's
+  ``<ignored>``, ``<disabled>``, ``status="notrun|disabled|skipped|ignored"``,
+  ``result="suppressed|skipped"`` or an error of type ``SkipException`` (TestNG 6),
+  ``TestAbortedException`` or ``AssumptionViolatedException`` -> ``skipped``;
+  otherwise ``passed``. Surefire's
   ``flakyFailure``/``flakyError`` (failed, then passed on a rerun) leave the outcome
   ``passed``; ``rerunFailure``/``rerunError`` (failed on every rerun) leave it failed;
   either way every attempt is listed in the message.
@@ -80,6 +82,9 @@ __all__ = ["JUnitError", "count", "read"]
 _CHUNK: Final = 1 << 16
 _CASE_ID_PROPERTIES: Final = frozenset({"qase_id", "testops_id", "qase.id", "testops.id"})
 _ATTACHMENT_PROPERTIES: Final = frozenset({"attachment", "attachments"})
+_SKIP_TYPES: Final = ("SkipException", "TestAbortedException", "AssumptionViolatedException")
+"""Error types that mean "not run": TestNG 6 writes its skips as ``<error>``, JUnit
+assumptions abort a test."""
 _ENVIRONMENT_PROPERTIES: Final = frozenset({"basedir", "localrepository"})
 """Undotted names in the JVM environment Surefire and Ant write into every suite."""
 _NOT_RUN_ELEMENTS: Final = frozenset({"skipped", "ignored", "disabled"})
@@ -379,7 +384,7 @@ class _Props:
                 self.steps.append((raw, value))
             elif suite and ("." in raw or key in _ENVIRONMENT_PROPERTIES):
                 continue  # the JVM environment Surefire and Ant dump into every suite
-            else:
+            elif value.strip():  # Playwright writes a bare "skip" annotation as ""
                 value = value.strip()
                 old = self.fields.get(raw)
                 self.fields[raw] = value if not old or old == value else f"{old}, {value}"
@@ -547,7 +552,10 @@ class _Reader:
         skip_reason = ""
         for child in case:
             tag = _local(child.tag)
-            if tag in ("failure", "error"):
+            if tag in ("failure", "error") and (child.get("type") or "").endswith(_SKIP_TYPES):
+                not_run = True
+                skip_reason = skip_reason or child.get("message") or _text(child)
+            elif tag in ("failure", "error"):
                 status = "invalid" if tag == "error" or status == "invalid" else "failed"
                 head = ": ".join(x for x in (child.get("type"), child.get("message")) if x)
                 if head.strip():

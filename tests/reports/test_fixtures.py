@@ -30,6 +30,13 @@ JUNIT = {
     "googletest.xml": (6, {"passed": 2, "failed": 2, "skipped": 2}),
     "gotestsum.xml": (7, {"passed": 4, "failed": 2, "skipped": 1}),
     "surefire-junit5-reruns.xml": (7, {"passed": 4, "failed": 1, "skipped": 1, "invalid": 1}),
+    "nose2.xml": (4, {"passed": 1, "failed": 1, "skipped": 1, "invalid": 1}),
+    "prove-tap-harness-junit.xml": (5, {"passed": 2, "failed": 2, "skipped": 1}),
+    "rspec-junit-formatter.xml": (5, {"passed": 1, "failed": 2, "skipped": 2}),
+    "cucumber-js.xml": (4, {"passed": 1, "failed": 3}),
+    "catch2.xml": (5, {"passed": 2, "failed": 2, "invalid": 1}),
+    "ctest.xml": (5, {"passed": 1, "failed": 1, "skipped": 3}),
+    "testng.xml": (5, {"passed": 1, "failed": 1, "skipped": 1, "invalid": 2}),
 }
 
 FOLDERS = {
@@ -117,6 +124,40 @@ def test_surefire_reruns_keep_every_attempt_and_drop_the_jvm_environment():
     assert errors.execution.status == "invalid"
     assert all(r.fields is None for r in items.values())
     assert items["positive(int)"].params in ({"parameters": "1"}, {"parameters": "2"})
+
+
+def test_playwright_annotations_and_attachments_beside_the_report():
+    """Playwright: annotations are fields; its ``../test-results`` attachments are refused
+    by default and attached once that folder is allowed."""
+    report = FIXTURES / "playwright" / "out" / "playwright-junit.xml"
+    log = ReadLog()
+    items = {i.result.title: i for i in read_report(report, log=log)}
+    assert items["cart \u203a adds an item"].result.fields == {"severity": "critical"}
+    assert items["cart \u203a skipped for now"].result.fields is None
+    assert len(log.refused) == 3
+    allowed = ReadLog()
+    items = {
+        i.result.title: i
+        for i in read_report(
+            report, log=allowed, attachment_roots=[FIXTURES / "playwright" / "test-results"]
+        )
+    }
+    assert allowed.refused == []
+    assert [Path(p).parent.name for p in items["cart \u203a fails a total"].attachments] == [
+        "cart-cart-fails-a-total",
+        "cart-cart-fails-a-total-retry1",
+    ]
+    assert dict(allowed.statuses) == {"passed": 2, "failed": 1, "skipped": 1}
+
+
+def test_ctest_disabled_and_testng_skips_are_skipped():
+    """CTest's ``status="disabled"`` (no child) and TestNG 6's SkipException errors are
+    skips, not passes or errors."""
+    ctest = {i.result.title: i.result for i in read_report(FIXTURES / "junit" / "ctest.xml")}
+    assert ctest["disabled"].execution.status == "skipped"
+    testng = {i.result.title: i.result for i in read_report(FIXTURES / "junit" / "testng.xml")}
+    assert testng["skips"].execution.status == "skipped"
+    assert testng["skips"].message == "not ready"
 
 
 def test_phpunit_data_sets_are_parameters():
