@@ -46,7 +46,7 @@ def detect_format(path: str | os.PathLike[str]) -> ReportFormat:
             return "qase"
         if any(path.glob("*-result.json")):
             return "allure"
-        if any(path.glob("*.xml")):
+        if any(_xml_files(path)):
             return "junit"
         raise ReportError(
             f"{path}: no report found in this folder (no run.json, *-result.json or *.xml)"
@@ -60,11 +60,23 @@ def detect_format(path: str | os.PathLike[str]) -> ReportFormat:
     return "junit"
 
 
-def _expand(path: Path, fmt: ReportFormat) -> list[Path]:
-    """A JUnit folder is read as its ``*.xml`` files; the other formats read folders."""
-    if fmt == "junit" and path.is_dir():
-        return sorted(path.glob("*.xml"))
-    return [path]
+def _xml_files(folder: Path) -> Iterator[Path]:
+    return (p for p in folder.rglob("*.xml") if p.is_file())
+
+
+def _expand(path: Path, fmt: ReportFormat, log: ReadLog) -> list[Path]:
+    """A JUnit folder is read as the JUnit files in it and below it (other XML files,
+    such as TestNG's ``testng-results.xml`` beside Surefire's, are skipped with a
+    warning); the other formats read folders."""
+    if fmt != "junit" or not path.is_dir():
+        return [path]
+    found = []
+    for file in sorted(_xml_files(path)):
+        if junit.is_junit(file):
+            found.append(file)
+        else:
+            log.warn(file, None, "not a JUnit report (another XML file); skipped")
+    return found
 
 
 def count_tests(path: str | os.PathLike[str], *, format: ReportFormat | None = None) -> int:
@@ -73,9 +85,7 @@ def count_tests(path: str | os.PathLike[str], *, format: ReportFormat | None = N
     Raises:
         ReportError: The report is missing, unreadable or malformed.
     """
-    path = Path(path)
-    fmt = format or detect_format(path)
-    return sum(FORMATS[fmt].count(p) for p in _expand(path, fmt))
+    return Reading([path], format=format).count()
 
 
 def read_report(
@@ -141,7 +151,7 @@ class Reading:
             seen: dict[str, Path] = {}
             for path in self.paths:
                 fmt = self.format or detect_format(path)
-                for source in _expand(path, fmt):
+                for source in _expand(path, fmt, self.log):
                     if source.is_file():
                         digest = file_digest(source)
                         if digest in seen:

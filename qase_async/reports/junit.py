@@ -150,6 +150,10 @@ class JUnitError(ReportError):
     """A JUnit report cannot be read (missing, unreadable, malformed, not JUnit)."""
 
 
+class _NotJUnit(JUnitError):
+    """Well-formed XML whose root is not a JUnit one."""
+
+
 def _local(tag: object) -> str:
     text = tag if isinstance(tag, str) else ""
     return text.rsplit("}", 1)[-1]
@@ -229,7 +233,7 @@ class _Source:
 
 def _check_root(path: Path, elem: ET.Element) -> None:
     if _local(elem.tag) not in ("testsuites", "testsuite"):
-        raise JUnitError(
+        raise _NotJUnit(
             f"{path}: not a JUnit report (the root element is <{_local(elem.tag)}>, "
             "not <testsuites> or <testsuite>)"
         )
@@ -249,6 +253,20 @@ def _walk(source: _Source) -> Iterator[tuple[str, ET.Element, list[ET.Element]]]
             elem.clear()
             if stack:
                 stack[-1].remove(elem)
+
+
+def is_junit(path: Path) -> bool:
+    """Whether a well-formed XML file's root is ``<testsuites>`` or ``<testsuite>``.
+
+    Raises:
+        JUnitError: The file is unreadable or not XML.
+    """
+    try:
+        for _ in _Source(path).events():
+            return True  # the root passed the check
+    except _NotJUnit:
+        return False
+    return False
 
 
 def count(path: Path) -> int:

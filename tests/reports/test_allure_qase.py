@@ -140,3 +140,21 @@ def test_format_option_overrides_detection(tmp_path: Path, capsys: pytest.Captur
     assert json.loads(capsys.readouterr().out)["read"] == {"passed": 1}
     assert main(["read", str(tmp_path), "--json", "--format", "junit"]) == 0
     assert json.loads(capsys.readouterr().out)["read"] == {"passed": 1, "skipped": 1}
+
+
+def test_a_junit_folder_is_read_to_its_depth_skipping_other_xml(tmp_path: Path):
+    """A folder of JUnit files is read recursively; TestNG's testng-results.xml beside
+    them is skipped with a warning instead of failing the upload."""
+    (tmp_path / "unit").mkdir()
+    (tmp_path / "unit" / "TEST-a.xml").write_text(
+        "<testsuite name='a'><testcase name='x'/></testsuite>"
+    )
+    (tmp_path / "TEST-b.xml").write_text(
+        "<testsuites><testsuite name='b'><testcase name='y'/></testsuite></testsuites>"
+    )
+    (tmp_path / "testng-results.xml").write_text("<testng-results skipped='0'/>")
+    log = ReadLog()
+    items = list(read_report(tmp_path, log=log))
+    assert sorted(i.result.title for i in items) == ["x", "y"]
+    assert count_tests(tmp_path) == 2
+    assert [Path(w.report).name for w in log.warnings] == ["testng-results.xml"]
