@@ -22,7 +22,7 @@ import binascii
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, TypeGuard
 
 from .._upload import UploadItem
 from ..models import (
@@ -87,6 +87,10 @@ def _dicts(value: object) -> list[dict[str, Any]]:
 
 def _obj(value: object) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
+
+
+def _is_int(value: object) -> TypeGuard[int]:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _num(value: object) -> float | None:
@@ -178,7 +182,7 @@ def _item(file: Path, root: Path, data: dict[str, Any], ctx: ReadContext) -> Upl
     title, full = cut_title(_str(data.get("title")) or file.stem)
     files = _Files(root, file, ctx, title)
     execution = _obj(data.get("execution"))
-    status = _str(execution.get("status")).lower() if execution else ""
+    status = _str(execution.get("status")).lower()
     if status not in _STATUSES:
         if status:
             ctx.log.warn(
@@ -196,24 +200,24 @@ def _item(file: Path, root: Path, data: dict[str, Any], ctx: ReadContext) -> Upl
         x for x in (f"Full title: {full}" if full else "", _str(data.get("message"))) if x
     )
     message, spilled = ctx.capped("message", message, MAX_MESSAGE, report=file, test=title)
-    trace_text = _str(execution.get("stacktrace")) if execution else ""
+    trace_text = _str(execution.get("stacktrace"))
     trace, spilled_trace = ctx.capped(
         "stacktrace", trace_text, MAX_STACKTRACE, report=file, test=title
     )
     relations = _obj(data.get("relations"))
     suite = _obj(relations.get("suite"))
-    levels = suite_path(
-        [_str(s.get("title")) for s in _dicts(suite.get("data") if suite else None)]
-    )
-    ids = (
-        [i for i in data.get("testops_ids") or [] if isinstance(i, int) and not isinstance(i, bool)]
-        if isinstance(data.get("testops_ids"), list)
-        else []
-    )
+    levels = suite_path([_str(s.get("title")) for s in _dicts(suite.get("data"))])
+    raw_ids = data.get("testops_ids")
+    ids = [i for i in raw_ids if _is_int(i)] if isinstance(raw_ids, list) else []
     single = data.get("testops_id")
-    if isinstance(single, int) and not isinstance(single, bool) and single not in ids:
+    if _is_int(single) and single not in ids:
         ids.insert(0, single)
     groups = data.get("param_groups")
+    param_groups = (
+        [[_str(x) for x in g] for g in groups if isinstance(g, list)]
+        if isinstance(groups, list)
+        else []
+    )
     ctx.log.statuses[status] += 1
     return UploadItem(
         result=ResultCreateV2(
@@ -226,7 +230,7 @@ def _item(file: Path, root: Path, data: dict[str, Any], ctx: ReadContext) -> Upl
                 end_time=end,
                 duration=round(duration) if duration is not None else None,
                 stacktrace=trace or None,
-                thread=_str(execution.get("thread")) or None if execution else None,
+                thread=_str(execution.get("thread")) or None,
             ),
             message=message or None,
             relations=ResultRelations(
@@ -239,9 +243,7 @@ def _item(file: Path, root: Path, data: dict[str, Any], ctx: ReadContext) -> Upl
             fields=_str_map(data.get("fields")),
             steps=steps or None,
             params=_str_map(data.get("params")),
-            param_groups=[[_str(x) for x in g] for g in groups if isinstance(g, list)] or None
-            if isinstance(groups, list)
-            else None,
+            param_groups=param_groups or None,
         ),
         attachments=tuple(
             dict.fromkeys([*files.paths, *(p for p in (spilled, spilled_trace) if p)])
