@@ -127,6 +127,10 @@ def _dicts(value: object) -> list[dict[str, Any]]:
     return [v for v in _list(value) if isinstance(v, dict)]
 
 
+def _obj(value: object) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 def _ms(value: object) -> float | None:
     if isinstance(value, int | float) and not isinstance(value, bool) and 0 < value < 1e14:
         return float(value)
@@ -153,11 +157,11 @@ class _Result:
     def step(self, data: dict[str, Any], depth: int, prefix: str = "") -> ResultStep:
         start, stop = _ms(data.get("start")), _ms(data.get("stop"))
         names = [n for a in _dicts(data.get("attachments")) if (n := self.attach(a))]
-        details = data.get("statusDetails") if isinstance(data.get("statusDetails"), dict) else {}
+        details = _obj(data.get("statusDetails"))
         comment = "\n".join(
             x
             for x in (
-                _str(details.get("message")).strip()[:MAX_MESSAGE] if details else "",
+                _str(details.get("message")).strip()[:MAX_MESSAGE],
                 "Attached: " + ", ".join(names) if names else "",
             )
             if x
@@ -260,7 +264,7 @@ def _item(
     title, full = cut_title(name)
     result = _Result(path=file, folder=folder, ctx=ctx, title=title)
     status = _STATUS.get(_str(data.get("status")), "invalid")
-    details = data.get("statusDetails") if isinstance(data.get("statusDetails"), dict) else {}
+    details = _obj(data.get("statusDetails"))
     labels = [(_str(x.get("name")), _str(x.get("value"))) for x in _dicts(data.get("labels"))]
     by_name: dict[str, list[str]] = {}
     for label, value in labels:
@@ -298,12 +302,12 @@ def _item(
     for attachment in _dicts(data.get("attachments")):
         result.attach(attachment)
     message_parts = [f"Full title: {full}"] if full else []
-    if details and _str(details.get("message")).strip():
+    if _str(details.get("message")).strip():
         message_parts.append(_str(details.get("message")).strip())
     if attempts:
         lines = [
             f"Attempt {n} {_str(a.get('status')) or 'unknown'}: "
-            + _str((a.get("statusDetails") or {}).get("message")).strip()[:1000]
+            + _str(_obj(a.get("statusDetails")).get("message")).strip()
             for n, a in enumerate(attempts, 1)
         ]
         message_parts.append("Earlier attempts:\n" + "\n".join(lines))
@@ -312,7 +316,7 @@ def _item(
     message, spilled = ctx.capped(
         "message", "\n\n".join(message_parts), MAX_MESSAGE, report=file, test=title
     )
-    trace_text = _str(details.get("trace")).strip() if details else ""
+    trace_text = _str(details.get("trace")).strip()
     trace, spilled_trace = (
         ctx.capped("stacktrace", trace_text, MAX_STACKTRACE, report=file, test=title)
         if trace_text

@@ -134,9 +134,9 @@ class _Files:
 def _step(data: dict[str, Any], files: _Files, depth: int) -> ResultStep:
     inner = _obj(data.get("data"))
     execution = _obj(data.get("execution"))
-    for attachment in _dicts(execution.get("attachments") if execution else None):
+    for attachment in _dicts(execution.get("attachments")):
         files.add(attachment)
-    status = _str(execution.get("status")) if execution else ""
+    status = _str(execution.get("status"))
     start, end = _num(execution.get("start_time")), _num(execution.get("end_time"))
     children = _dicts(data.get("steps"))
     return ResultStep(
