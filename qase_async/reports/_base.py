@@ -280,6 +280,10 @@ class ReadContext:
         Files go to one private temporary folder per reading, one subfolder per content,
         and are left there so that a spool file written after a stop can still name them.
         """
+        # ``name`` may come from a report: keep it a plain file name.
+        name = Path(name.replace("\x00", "").replace("\\", "/")).name
+        if name in ("", ".", ".."):
+            name = "attachment.txt"
         if self._text_dir is None:
             self._text_dir = Path(tempfile.mkdtemp(prefix="qase-async-text-"))
         data = text.encode("utf-8", "replace")

@@ -158,3 +158,25 @@ def test_a_junit_folder_is_read_to_its_depth_skipping_other_xml(tmp_path: Path):
     assert sorted(i.result.title for i in items) == ["x", "y"]
     assert count_tests(tmp_path) == 2
     assert [Path(w.report).name for w in log.warnings] == ["testng-results.xml"]
+
+
+@pytest.mark.parametrize("name", ["..", "../../escape.txt", "a\x00b.txt", ""])
+def test_inline_content_names_cannot_leave_the_text_folder(tmp_path: Path, name: str):
+    """A hostile inline attachment name still gives one plain file in the text folder."""
+    (tmp_path / "results").mkdir()
+    (tmp_path / "results" / "r.json").write_text(
+        json.dumps(
+            {
+                "id": "r",
+                "title": "t",
+                "execution": {"status": "passed"},
+                "attachments": [{"file_name": name, "mime_type": "text/plain", "content": "x"}],
+            }
+        ),
+        encoding="utf-8",
+    )
+    (item,) = read_report(tmp_path)
+    (attached,) = item.attachments
+    assert Path(attached).is_file()
+    assert Path(attached).read_text(encoding="utf-8") == "x"
+    assert Path(attached).parent.parent.name.startswith("qase-async-text-")
