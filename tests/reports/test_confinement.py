@@ -142,13 +142,18 @@ def test_read_command_prints_counts_and_refusals(
     assert "refused attachment: /etc/hostname" in out
 
 
-def test_read_command_unknown_encoding_is_one_line_exit_2(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize(
+    "command",
+    [["read"], ["upload", "-p", "DEMO", "--fake"]],
+    ids=["read", "upload"],
+)
+def test_an_unknown_encoding_is_one_line_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], command: list[str]
 ):
-    """An unknown XML encoding is one line on stderr and exit status 2."""
+    """An unknown XML encoding is one line on stderr and exit status 2, before any send."""
     report = tmp_path / "odd.xml"
     report.write_text('<?xml version="1.0" encoding="x-klingon"?><testsuite/>')
-    status = main(["read", str(report), "--json"])
+    status = main([*command, str(report), "--json"])
     out, err = capsys.readouterr()
     assert status == 2
     assert out == ""
