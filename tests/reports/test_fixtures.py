@@ -37,6 +37,7 @@ JUNIT = {
     "catch2.xml": (5, {"passed": 2, "failed": 2, "invalid": 1}),
     "ctest.xml": (5, {"passed": 1, "failed": 1, "skipped": 3}),
     "testng.xml": (5, {"passed": 1, "failed": 1, "skipped": 1, "invalid": 2}),
+    "ant-junit4.xml": (5, {"passed": 1, "failed": 1, "skipped": 2, "invalid": 1}),
 }
 
 FOLDERS = {
@@ -158,6 +159,18 @@ def test_ctest_disabled_and_testng_skips_are_skipped():
     testng = {i.result.title: i.result for i in read_report(FIXTURES / "junit" / "testng.xml")}
     assert testng["skips"].execution.status == "skipped"
     assert testng["skips"].message == "not ready"
+
+
+def test_ant_suite_output_is_attached_to_every_test():
+    """Ant writes all output once per suite, after the tests: each test gets it attached,
+    and none of the 59 properties of the JVM becomes a field."""
+    items = list(read_report(FIXTURES / "junit" / "ant-junit4.xml"))
+    for item in items:
+        names = sorted(Path(p).name for p in item.attachments)
+        assert names == ["suite-system-err.txt", "suite-system-out.txt"]
+        assert item.result.fields is None
+    out = next(p for p in items[0].attachments if p.endswith("suite-system-out.txt"))
+    assert "adding a book" in Path(out).read_text(encoding="utf-8")
 
 
 def test_phpunit_data_sets_are_parameters():
