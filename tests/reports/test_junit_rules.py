@@ -172,12 +172,15 @@ def test_properties_become_fields_and_steps_as_the_official_cli_reads_them(tmp_p
         "<property name='step[passed]' value='open cart/add book'/>"
         "<property name='step[failed]' value='open cart'/>"
         "<property name='step[passed]' value='pay'/>"
+        "<property name='step[exploded]' value='lost parent/orphan'/>"
         "</properties></testcase></testsuite>",
     )
     assert result.fields == {"layer": "e2e", "severity": "critical"}
     assert result.testops_id is None  # a suite's case id is not its tests'
     steps = result.steps or []
-    assert [(s.data.action if s.data else None) for s in steps] == ["open cart", "pay"]
+    assert [(s.data.action if s.data else None) for s in steps] == ["open cart", "pay", "orphan"]
+    assert steps[2].execution is not None
+    assert steps[2].execution.status == "blocked"
     assert steps[0].execution is not None
     assert steps[0].execution.status == "failed"
     child = (steps[0].steps or [])[0]
