@@ -11,6 +11,7 @@ functions, ``count(path)`` and ``read(path, ctx)``; the rules of each are in its
 docstring and in the documentation page on reports.
 """
 
+from ..exceptions import JUnitError, ReportError
 from ._base import (
     MAX_MESSAGE,
     MAX_OUTPUT,
@@ -20,12 +21,10 @@ from ._base import (
     ReadLog,
     ReadWarning,
     RefusedAttachment,
-    ReportError,
     ReportFormat,
     find_markers,
 )
 from ._reading import FORMATS, Reading, count_tests, detect_format, read_report
-from .junit import JUnitError
 
 __all__ = [
     "FORMATS",

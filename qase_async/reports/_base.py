@@ -25,7 +25,7 @@ from typing import Final, Literal
 
 import attrs
 
-from ..exceptions import QaseError
+from ..exceptions import ReportError
 
 __all__ = [
     "MAX_MESSAGE",
@@ -36,7 +36,6 @@ __all__ = [
     "ReadLog",
     "ReadWarning",
     "RefusedAttachment",
-    "ReportError",
     "ReportFormat",
     "find_markers",
 ]
@@ -59,13 +58,6 @@ MAX_WARNINGS: Final = 1_000
 _ID_NAMESPACE: Final = uuid.UUID("6f1b7c1e-29a4-4a8e-9d55-3c2b8f0e4a71")
 _MARKER: Final = "[[ATTACHMENT|"
 _CLOSE: Final = "]]"
-
-
-class ReportError(QaseError, ValueError):
-    """A report cannot be read as a whole (missing, unreadable, malformed, unknown format).
-
-    The message is one line that names the file.
-    """
 
 
 @attrs.frozen(kw_only=True)

@@ -10,8 +10,9 @@ from typing import Final
 import attrs
 
 from .._upload import UploadItem
+from ..exceptions import ReportError
 from . import allure, junit, qase
-from ._base import ReadContext, ReadLog, ReportError, ReportFormat, file_digest
+from ._base import ReadContext, ReadLog, ReportFormat, file_digest
 
 __all__ = ["FORMATS", "Reading", "count_tests", "detect_format", "read_report"]
 

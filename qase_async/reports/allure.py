@@ -35,6 +35,7 @@ from typing import Any, Final
 import attrs
 
 from .._upload import UploadItem
+from ..exceptions import ReportError
 from ..models import (
     RelationSuite,
     RelationSuiteItem,
@@ -49,7 +50,6 @@ from ._base import (
     MAX_MESSAGE,
     MAX_STACKTRACE,
     ReadContext,
-    ReportError,
     cut_title,
     stable_id,
     suite_path,

@@ -52,6 +52,7 @@ from typing import Final, cast
 import attrs
 
 from .._upload import UploadItem
+from ..exceptions import JUnitError
 from ..models import (
     RelationSuite,
     RelationSuiteItem,
@@ -68,7 +69,6 @@ from ._base import (
     MAX_STACKTRACE,
     MAX_SUITE_DEPTH,
     ReadContext,
-    ReportError,
     cut_title,
     file_digest,
     find_markers,
@@ -144,10 +144,6 @@ _MAX_SECONDS: Final = 366.0 * 24 * 3600
 """A test longer than a year is a bad value, not a duration."""
 # C0 controls are not allowed in XML 1.0; they become their visible Control Pictures.
 _CONTROLS: Final = {c: 0x2400 + c for c in range(32) if c not in (9, 10, 13)}
-
-
-class JUnitError(ReportError):
-    """A JUnit report cannot be read (missing, unreadable, malformed, not JUnit)."""
 
 
 class _NotJUnit(JUnitError):

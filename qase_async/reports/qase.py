@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, Final, TypeGuard
 
 from .._upload import UploadItem
+from ..exceptions import ReportError
 from ..models import (
     RelationSuite,
     RelationSuiteItem,
@@ -39,7 +40,6 @@ from ._base import (
     MAX_MESSAGE,
     MAX_STACKTRACE,
     ReadContext,
-    ReportError,
     cut_title,
     stable_id,
     suite_path,
