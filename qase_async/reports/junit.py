@@ -77,7 +77,7 @@ from ._base import (
     suite_path,
 )
 
-__all__ = ["JUnitError", "count", "read"]
+__all__ = ["JUnitError", "count", "is_junit", "read"]
 
 _CHUNK: Final = 1 << 16
 _CASE_ID_PROPERTIES: Final = frozenset({"qase_id", "testops_id", "qase.id", "testops.id"})
