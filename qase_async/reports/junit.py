@@ -411,6 +411,9 @@ class _Suite:
     name: str
     index: int
     props: _Props = attrs.field(factory=_Props)
+    """Its own properties."""
+    fields: dict[str, str] = attrs.field(factory=dict)
+    """The fields its tests get: the enclosing suites', overridden by its own."""
     files: list[str] = attrs.field(factory=list)
     """Files its ``attachment`` properties name, resolved once for all its tests."""
     errors: list[ET.Element] = attrs.field(factory=list)
@@ -556,9 +559,8 @@ class _Reader:
         spilled: list[str] = []
         props = _Props()
         if suites:
-            inherited = suites[-1].props
             # A suite's case ids are not its tests': only fields (and files) carry over.
-            props.fields.update(inherited.fields)
+            props.fields.update(suites[-1].fields)
         own = _Props()
         not_run = (case.get("status") or "").strip().lower() in _NOT_RUN_STATUS or (
             case.get("result") or ""
@@ -671,7 +673,7 @@ class _Reader:
             status="invalid",
             message=["The suite itself failed or errored.", *heads, *extra.sections],
             stacktrace="\n\n".join(traces),
-            props=suite.props,
+            props=_Props(fields=suite.fields, case_ids=suite.props.case_ids),
             attachments=[],
             elem=suite.errors[0],
             trusted=[*suite.files, *extra.files],
@@ -745,7 +747,7 @@ def read(path: Path, ctx: ReadContext) -> Iterator[UploadItem]:
                 name = " ".join((elem.get("name") or "").split())
                 suites.append(_Suite(name=name, index=index))
                 if len(suites) > 1:
-                    suites[-1].props.fields.update(suites[-2].props.fields)
+                    suites[-1].fields.update(suites[-2].fields)
                     suites[-1].files.extend(suites[-2].files)
                 extra = extras.get(index)
                 if extra is not None:
@@ -772,7 +774,11 @@ def read(path: Path, ctx: ReadContext) -> Iterator[UploadItem]:
         elif suites and stack and stack[-1] is not None and _local(stack[-1].tag) == "testsuite":
             if tag == "properties":
                 suite = suites[-1]
-                suite.props.add(elem, suite=True)
+                own = _Props()
+                own.add(elem, suite=True)
+                suite.fields.update(own.fields)
+                suite.props.case_ids.extend(own.case_ids)
+                suite.props.attachments.extend(own.attachments)
                 suite.files.extend(
                     _resolve_all(ctx, suite.props.attachments, path, f"suite {suite.name}")
                 )

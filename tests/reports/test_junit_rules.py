@@ -307,3 +307,15 @@ def test_a_huge_failure_message_is_cut_and_attached_whole(tmp_path: Path):
     (whole,) = item.attachments
     assert Path(whole).name == "message.txt"
     assert Path(whole).read_text(encoding="utf-8") == long
+
+
+def test_a_nested_suite_property_overrides_the_outer_one(tmp_path: Path):
+    """Suite properties nest: the inner suite's value wins, values are not joined."""
+    (result,) = _read(
+        tmp_path,
+        "<testsuites><testsuite name='outer'><properties><property name='layer' value='e2e'/>"
+        "<property name='owner' value='team-a'/></properties>"
+        "<testsuite name='inner'><properties><property name='layer' value='api'/></properties>"
+        "<testcase name='t'/></testsuite></testsuite></testsuites>",
+    )
+    assert result.fields == {"layer": "api", "owner": "team-a"}
