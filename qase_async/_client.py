@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import os
 import random
 from collections.abc import Callable
@@ -21,7 +22,7 @@ from ._http import (
     check_base_url,
     origin_of,
 )
-from ._ratelimit import Limiter, RateLimit, SlidingWindowLimiter
+from ._ratelimit import LANES, Limiter, Priority, RateLimit, SlidingWindowLimiter
 from ._resources.attachments import Attachments
 from ._resources.authors import Authors
 from ._resources.cases import Cases
@@ -158,6 +159,10 @@ class QaseClient:
             timeout=request_timeout,
             rng=_rng,
         )
+        self._bind(self._transport)
+
+    def _bind(self, transport: Transport) -> None:
+        self._transport = transport
         self.attachments = Attachments(self._transport)
         self.authors = Authors(self._transport)
         self.cases = Cases(self._transport)
@@ -181,6 +186,26 @@ class QaseClient:
 
     def __repr__(self) -> str:
         return f"QaseClient(base_url={self.base_url!r})"
+
+    def with_options(self, *, priority: Priority | None = None) -> QaseClient:
+        """A view of this client that sends in another lane.
+
+        The view shares the limiter, the connection pool and :attr:`stats`; closing it
+        closes nothing.
+
+        Args:
+            priority: The lane of the view's requests: ``"interactive"``, ``"normal"``
+                or ``"bulk"`` (see :data:`~qase_async.LANES`).
+        """
+        if priority is not None and priority not in LANES:
+            raise ConfigurationError(f"priority must be one of {', '.join(LANES)}")
+        view = copy.copy(self)
+        transport = copy.copy(self._transport)
+        if priority is not None:
+            transport.priority = priority
+        view._owns_http = view._owns_limiter = False
+        view._bind(transport)
+        return view
 
     @property
     def stats(self) -> ClientStats:

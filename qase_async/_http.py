@@ -18,7 +18,7 @@ import httpx
 
 from . import exceptions as exc
 from ._errors import error_for, parse_retry_after
-from ._ratelimit import Limiter, Permit
+from ._ratelimit import LANES, Limiter, Permit, Priority
 
 T = TypeVar("T")
 
@@ -96,6 +96,24 @@ class RetryEvent:
     url: str
 
 
+class LaneStats:
+    """Counters of one lane (``QaseClient.stats.lanes["bulk"]``).
+
+    Attributes:
+        requests: Requests sent in the lane, each try and redirect counted.
+        rate_limit_wait: Seconds its requests waited for a permit, added up.
+    """
+
+    __slots__ = ("rate_limit_wait", "requests")
+
+    def __init__(self) -> None:
+        self.requests = 0
+        self.rate_limit_wait = 0.0
+
+    def __repr__(self) -> str:
+        return f"LaneStats(requests={self.requests}, rate_limit_wait={self.rate_limit_wait:.3f})"
+
+
 class ClientStats:
     """Counters of a client since it was made (``QaseClient.stats``).
 
@@ -103,11 +121,14 @@ class ClientStats:
         requests: Requests sent, each try and redirect counted.
         retries: Waits before a retry (429s included).
         rate_limited: 429 answers received.
+        lanes: The requests and permit waits of each lane (``"interactive"``,
+            ``"normal"``, ``"bulk"``).
     """
 
-    __slots__ = ("_pending", "_since", "_waited", "rate_limited", "requests", "retries")
+    __slots__ = ("_pending", "_since", "_waited", "lanes", "rate_limited", "requests", "retries")
 
     def __init__(self) -> None:
+        self.lanes: dict[Priority, LaneStats] = {lane: LaneStats() for lane in LANES}
         self.requests = 0
         self.retries = 0
         self.rate_limited = 0
@@ -127,18 +148,21 @@ class ClientStats:
         running = time.monotonic() - self._since if self._pending else 0.0
         return self._waited + running
 
-    async def acquire(self, limiter: Limiter) -> Permit:
-        """``limiter.acquire()``, counted."""
+    async def acquire(self, limiter: Limiter, priority: Priority = "normal") -> Permit:
+        """``limiter.acquire(priority=...)``, counted."""
         if self._pending == 0:
             self._since = time.monotonic()
         self._pending += 1
         try:
-            permit = await limiter.acquire()
+            permit = await limiter.acquire(priority=priority)
         finally:
             self._pending -= 1
             if self._pending == 0:
                 self._waited += time.monotonic() - self._since
         self.requests += 1
+        lane = self.lanes[priority]
+        lane.requests += 1
+        lane.rate_limit_wait += permit.waited
         return permit
 
 
@@ -209,6 +233,7 @@ class Transport:
         self._rng = rng or random.Random()
         self.stats = ClientStats()
         self.closed = False
+        self.priority: Priority = "normal"
 
     async def request(
         self,
@@ -302,7 +327,7 @@ class Transport:
             )
             if self.closed:
                 raise exc.ClientClosedError(f"the client is closed ({method} {url} not sent)")
-            permit = await self.stats.acquire(self.limiter)
+            permit = await self.stats.acquire(self.limiter, self.priority)
             if self.closed:
                 self.limiter.release(permit, sent=False)
                 raise exc.ClientClosedError(f"the client is closed ({method} {url} not sent)")
