@@ -98,7 +98,8 @@ async def test_bulk_never_takes_the_reserve_and_others_find_it_at_once() -> None
     interactive = await asyncio.wait_for(limiter.acquire(priority="interactive"), 5)
     normal = await asyncio.wait_for(limiter.acquire(priority="normal"), 5)
     assert (interactive.priority, normal.priority) == ("interactive", "normal")
-    assert interactive.waited < 1.0 and normal.waited < 1.0
+    assert interactive.waited < 1.0
+    assert normal.waited < 1.0
     assert limiter.in_use == 10
     late = asyncio.ensure_future(limiter.acquire(priority="interactive"))
     await asyncio.sleep(0.05)
@@ -119,7 +120,8 @@ async def test_a_bulk_job_alone_uses_all_but_the_reserve() -> None:
         permit = await asyncio.wait_for(limiter.acquire(priority="bulk"), 5)
         granted += 1
         limiter.release(permit, sent=False)
-    assert granted == 40 and limiter.lane_held("bulk") == 0
+    assert granted == 40
+    assert limiter.lane_held("bulk") == 0
     held = [await limiter.acquire(priority="bulk") for _ in range(18)]
     blocked = asyncio.ensure_future(limiter.acquire(priority="bulk"))
     await asyncio.sleep(0.05)
@@ -180,7 +182,8 @@ async def test_with_options_sends_in_its_lane_and_shares_stats() -> None:
         async with QaseClient(token="t", base_url=base, rate_limit=RateLimit(20, per=1.0)) as qase:
             bot = qase.with_options(priority="interactive")
             job = qase.with_options(priority="bulk")
-            assert bot.limiter is qase.limiter and bot.stats is qase.stats
+            assert bot.limiter is qase.limiter
+            assert bot.stats is qase.stats
             await bot.projects.get("DEMO")
             await job.projects.get("DEMO")
             await job.projects.get("DEMO")
@@ -216,5 +219,6 @@ async def test_no_lane_draws_a_429_from_a_strict_window() -> None:
             lanes = qase.stats.lanes
     assert server.rejected == 0
     assert server.ok == 3 * n + 8
-    assert lanes["bulk"].requests == 3 * n and lanes["interactive"].requests == 4
+    assert lanes["bulk"].requests == 3 * n
+    assert lanes["interactive"].requests == 4
     assert lanes["interactive"].rate_limit_wait < lanes["bulk"].rate_limit_wait / (3 * n) * 4
