@@ -7,7 +7,7 @@ import os
 import random
 from collections.abc import Callable
 from types import TracebackType
-from typing import Final, Self
+from typing import TYPE_CHECKING, Final, Self
 
 import httpx
 
@@ -44,9 +44,21 @@ from ._resources.system_fields import SystemFields
 from ._resources.users import Users
 from .exceptions import ConfigurationError
 
+if TYPE_CHECKING:
+    from ._otel import Observer
+
 TOKEN_ENV: Final = "QASE_API_TOKEN"
 _UNSET: Final = object()
 USER_AGENT: Final = "qase-async/0.1.0"
+
+
+def _observer(limiter: Limiter) -> Observer | None:
+    """Spans and metrics when ``opentelemetry-api`` is installed (the ``otel`` extra)."""
+    try:
+        from ._otel import make_observer
+    except ImportError:
+        return None
+    return make_observer(limiter)
 
 
 class QaseClient:
@@ -159,6 +171,7 @@ class QaseClient:
             timeout=request_timeout,
             rng=_rng,
         )
+        self._transport.observer = _observer(self.limiter)
         self._bind(self._transport)
 
     def _bind(self, transport: Transport) -> None:

@@ -10,7 +10,7 @@ import logging
 import random
 import time
 from collections.abc import Callable, Mapping
-from typing import Any, Final, TypeVar
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 from urllib.parse import urlsplit
 
 import attrs
@@ -19,6 +19,9 @@ import httpx
 from . import exceptions as exc
 from ._errors import error_for, parse_retry_after
 from ._ratelimit import LANES, Limiter, Permit, Priority
+
+if TYPE_CHECKING:
+    from ._otel import Observer
 
 T = TypeVar("T")
 
@@ -234,6 +237,7 @@ class Transport:
         self.stats = ClientStats()
         self.closed = False
         self.priority: Priority = "normal"
+        self.observer: Observer | None = None  # spans and metrics (the otel extra)
 
     async def request(
         self,
@@ -247,6 +251,26 @@ class Transport:
         idempotent: bool | None = None,
     ) -> Any:
         """Send a request and return the envelope's ``result`` (parsed JSON)."""
+        if self.observer is not None:
+            return await self.observer.observe(
+                lambda: self._request(method, path, version, params, json_body, files, idempotent),
+                method,
+                path,
+                version,
+                self.priority,
+            )
+        return await self._request(method, path, version, params, json_body, files, idempotent)
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        version: int,
+        params: Mapping[str, Any] | None,
+        json_body: Any,
+        files: Any,
+        idempotent: bool | None,
+    ) -> Any:
         url = f"{self._base}/v{version}{path}"
         safe = method in _SAFE_METHODS if idempotent is None else idempotent
         query = _clean_params(params) if params else None
@@ -333,8 +357,10 @@ class Transport:
                 raise exc.ClientClosedError(f"the client is closed ({method} {url} not sent)")
             headers: httpx.Headers | None = None
             sent = True
+            status: int | None = None
             try:
                 response = await self.http.send(request, auth=self._auth, follow_redirects=False)
+                status = response.status_code
                 # A 429's counters describe the lock-out, which the cool-down gate handles.
                 headers = response.headers if response.status_code != 429 else None
             except (httpx.ConnectError, httpx.ConnectTimeout) as error:
@@ -344,6 +370,8 @@ class Transport:
                 raise _transport_error(error, method, url) from error
             finally:
                 self.limiter.release(permit, headers=headers, sent=sent)
+                if self.observer is not None:
+                    self.observer.on_try(permit, status, method)
             if response.status_code not in _REDIRECTS:
                 return response
             location = response.headers.get("location")
