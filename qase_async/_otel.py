@@ -10,8 +10,8 @@ on the rate limit and on 429 cool-downs), and every HTTP request is counted:
 * ``qase.client.rate_limit.wait`` (histogram, seconds): the wait for each permit, by lane;
 * ``qase.client.limiter.slots_in_use`` (gauge): slots of the window in use, per limiter.
 
-The API does nothing until the application installs an SDK (``opentelemetry-sdk``) or a
-distro; nothing here configures exporters.
+Clients made before the application installs an SDK (``opentelemetry-sdk``) or a distro
+observe nothing and pay nothing; nothing here configures exporters.
 """
 
 from __future__ import annotations
@@ -188,6 +188,17 @@ class Observer:
         record.cooldown = status == 429
 
 
-def make_observer(limiter: Limiter) -> Observer:
-    """An observer for a client's transport."""
-    return Observer(limiter)
+def _configured() -> bool:
+    """Whether the application installed a tracer or meter provider (an SDK, a distro)."""
+    tracing = not isinstance(
+        trace.get_tracer_provider(), trace.ProxyTracerProvider | trace.NoOpTracerProvider
+    )
+    provider = metrics.get_meter_provider()
+    metering = type(provider).__name__ not in ("_ProxyMeterProvider", "NoOpMeterProvider")
+    return tracing or metering
+
+
+def make_observer(limiter: Limiter) -> Observer | None:
+    """An observer for a client's transport; ``None`` while OpenTelemetry is not set up,
+    so that a client made before the SDK (or without one) pays nothing per request."""
+    return Observer(limiter) if _configured() else None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 import sys
 from typing import Any
 
@@ -170,3 +171,13 @@ def test_without_the_extra_there_is_no_observer(monkeypatch: pytest.MonkeyPatch)
     assert _observer(SlidingWindowLimiter()) is None
     client = QaseClient(token="t")
     assert client._transport.observer is None
+
+
+def test_a_client_made_before_any_sdk_observes_nothing() -> None:
+    """With the API installed but no SDK set up (a fresh interpreter), the client has no
+    observer, so the request path pays nothing for the extra."""
+    code = "from qase_async import QaseClient; print(QaseClient(token='t')._transport.observer)"
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert done.stdout.strip() == "None"
