@@ -12,17 +12,21 @@ burst of ``3N`` ends after about ``2W``, the physical limit.
 
 Lanes. Every request names a lane, ``interactive``, ``normal`` (default) or ``bulk``.
 Lanes only choose *who* gets a slot that is free; they never create one, so no lane can
-cause a 429. Two rules decide (:func:`next_lane`, the same in Redis):
+cause a 429. The policy (:func:`next_lane`, the same in Redis) has three rules:
 
+* order: the highest lane with a waiter gets the next free slot; first come, first
+  served within a lane;
 * the reserve: bulk never holds more than ``N - R`` slots of the window (``R`` is
   :attr:`RateLimit.reserve` of ``N``), so ``R`` slots are always there for the lanes
-  above bulk: a person's request finds one at once however hard a bulk job pushes;
-* the order: while the lanes above bulk hold fewer than ``R`` slots, the highest lane
-  goes first (first come, first served within a lane); beyond that, every lane is served
-  in arrival order. A request above bulk therefore overtakes waiting bulk requests at most
-  ``R`` times per window, and a bulk request waits at most the windows its turn in
-  arrival order needs at ``N - R`` per window: no stream of interactive requests can stop
-  bulk.
+  above bulk: a person's request finds one at once however hard a bulk job pushes, and
+  when the lanes above use more than ``R``, each slot that frees goes to them first;
+* the floor: while bulk waits, the lanes above it hold at most ``N - max(R, 1)`` slots
+  together, so bulk gets at least ``max(R, 1)`` slots of every window however many
+  higher requests come: no stream of interactive requests stops bulk. (Between
+  ``interactive`` and ``normal`` the order is strict: people's requests come first.)
+
+A bulk job alone therefore runs at ``N - R`` per window (95 % by default), and a lane
+above bulk waits only when the lanes above bulk send more than ``R`` in one window.
 """
 
 from __future__ import annotations
@@ -140,33 +144,32 @@ def reserve_slots(limit: int, reserve: float) -> int:
 
 
 def next_lane(
-    heads: Sequence[float | None], *, above_bulk: int, bulk: int, limit: int, reserve: int
+    waiting: Sequence[bool], held: Sequence[int], *, limit: int, reserve: int
 ) -> int | None:
     """Which lane gets the next free slot: the policy of every limiter, as a pure function.
 
+    The highest lane with a waiter goes first, except that bulk never holds more than
+    ``limit - reserve`` slots (the reserve), and while bulk waits the lanes above it never
+    hold more than ``limit - max(reserve, 1)`` together (bulk's floor: it never starves).
+
     Args:
-        heads: For each lane (highest first), when its oldest waiter arrived; ``None``
-            when nobody waits in it.
-        above_bulk: Slots of the window held (in flight or cooling down) by the lanes
-            above bulk.
-        bulk: Slots of the window held by bulk.
+        waiting: For each lane of :data:`LANES`, whether a request waits in it.
+        held: For each lane, the slots of the window it holds (in flight or cooling down).
         limit: Slots in the window.
         reserve: Slots bulk may never hold (:func:`reserve_slots`).
 
     Returns:
-        The lane's index in :data:`LANES`, or ``None`` when nobody may take the slot
-        (only bulk waits and it holds its ``limit - reserve`` already).
+        The lane's index in :data:`LANES`, or ``None`` when no waiting lane may take it.
     """
-    candidates = [
-        rank
-        for rank, head in enumerate(heads)
-        if head is not None and (rank != _BULK or bulk < limit - reserve)
-    ]
-    if not candidates:
-        return None
-    if above_bulk < reserve:
-        return candidates[0]  # within the reserve: the highest lane first
-    return min(candidates, key=lambda rank: (heads[rank], rank))  # beyond it: arrival order
+    bulk_waits = waiting[_BULK]
+    for rank, wait in enumerate(waiting):
+        if not wait:
+            continue
+        if rank == _BULK:
+            return rank if held[_BULK] < limit - reserve else None
+        if not bulk_waits or sum(held[:_BULK]) < limit - max(reserve, 1):
+            return rank
+    return None
 
 
 @runtime_checkable
@@ -343,18 +346,17 @@ class SlidingWindowLimiter:
                 self._timer = loop.call_later(wake - now, self._dispatch)
                 return
             rank = next_lane(
-                [q[0][1] if q else None for q in queues],
-                above_bulk=self._held(0, now) + self._held(1, now),
-                bulk=self._held(_BULK, now),
+                [bool(q) for q in queues],
+                [self._held(r, now) for r in range(len(LANES))],
                 limit=self._limit,
                 reserve=self._reserve,
             )
             if rank is None:
-                # Only bulk waits and it holds its share: wake when one of its slots frees.
-                cooling = self._lane_cooling[_BULK]
-                if cooling:
-                    self._timer = loop.call_later(cooling[0] - now, self._dispatch)
-                return  # or a release of bulk's dispatches again
+                # The waiting lanes hold their share: wake when one of their slots frees.
+                wakes = [c[0] for c in self._lane_cooling if c]
+                if wakes:
+                    self._timer = loop.call_later(min(wakes) - now, self._dispatch)
+                return  # or a release dispatches again
             waiter, start = queues[rank].popleft()
             waiter.set_result(self._take(now, start, rank))
 

@@ -25,8 +25,8 @@ slot is admitted a window later. So at most ``N`` requests reach the service in 
 window, whatever the processes, and a slot idles no longer than the window.
 
 Lanes and the reserve (see :mod:`qase_async._ratelimit`) hold across processes too:
-each slot in use is mirrored in a sorted set of bulk slots or of the lanes above it, and
-each waiting request holds a ticket in its lane's queue, scored by arrival. The acquire
+each slot in use is mirrored in a sorted set of its lane's slots, and each waiting
+request holds a ticket in its lane's queue, scored by arrival. The acquire
 script replays the one lane policy over the queues' heads and grants only the tickets it
 picks for the free slots, all in one atomic step; the other processes' waiters are
 polled, one per lane per process. A ticket whose process stopped asking (crashed, gave
@@ -296,8 +296,9 @@ class RedisLimiter:
                 "seq",
                 "resume",
                 "peers",
-                "bulk",
-                "above",
+                "held:interactive",
+                "held:normal",
+                "held:bulk",
                 "queue:interactive",
                 "queue:normal",
                 "queue:bulk",
@@ -496,8 +497,9 @@ class RedisLimiter:
                 "seq",
                 "resume",
                 "peers",
-                "bulk",
-                "above",
+                "held:interactive",
+                "held:normal",
+                "held:bulk",
                 "queue:interactive",
                 "queue:normal",
                 "queue:bulk",
@@ -688,7 +690,15 @@ class RedisLimiter:
             remaining = _header_int(headers, "x-ratelimit-remaining")
         try:
             await self._release_script(
-                keys=self._key_list("slots", "foreign", "limit", "seq", "bulk", "above"),
+                keys=self._key_list(
+                    "slots",
+                    "foreign",
+                    "limit",
+                    "seq",
+                    "held:interactive",
+                    "held:normal",
+                    "held:bulk",
+                ),
                 args=[
                     grant.redis_id,
                     int(sent),

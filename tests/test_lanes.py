@@ -51,14 +51,23 @@ def test_reserve_slots_round_up_and_leave_bulk_one() -> None:
     assert reserve_slots(600, 0) == 0
 
 
-def test_policy_is_lane_order_within_the_reserve_and_arrival_order_beyond() -> None:
-    """The pure policy: highest lane first while the reserve lasts, then the oldest waiter."""
-    heads = [3.0, 2.0, 1.0]  # interactive arrived last, bulk first
-    assert next_lane(heads, above_bulk=0, bulk=0, limit=10, reserve=2) == 0
-    assert next_lane(heads, above_bulk=2, bulk=0, limit=10, reserve=2) == 2
-    assert next_lane([None, 2.0, 1.0], above_bulk=2, bulk=8, limit=10, reserve=2) == 1
-    assert next_lane([None, None, 1.0], above_bulk=0, bulk=8, limit=10, reserve=2) is None
-    assert next_lane([None, None, 1.0], above_bulk=0, bulk=7, limit=10, reserve=2) == 2
+def test_policy_is_lane_order_with_a_reserve_and_floors() -> None:
+    """The pure policy: the highest waiting lane first; bulk never past ``limit - reserve``;
+    the lanes above a waiting lane never past its floor."""
+    everyone = [True, True, True]
+    assert next_lane(everyone, [0, 0, 0], limit=10, reserve=2) == 0
+    assert next_lane([False, False, True], [0, 2, 8], limit=10, reserve=2) is None
+    assert next_lane([False, False, True], [0, 2, 7], limit=10, reserve=2) == 2
+    # Bulk waits: the lanes above it stop at 10 - 2 and bulk gets the slot.
+    assert next_lane([True, False, True], [8, 0, 0], limit=10, reserve=2) == 2
+    assert next_lane([True, False, True], [7, 0, 0], limit=10, reserve=2) == 0
+    # Interactive before normal, strictly; both stop at bulk's floor while it waits.
+    assert next_lane(everyone, [6, 1, 0], limit=10, reserve=2) == 0
+    assert next_lane(everyone, [6, 2, 0], limit=10, reserve=2) == 2
+    assert next_lane([True, True, False], [9, 0, 0], limit=10, reserve=2) == 0
+    # No reserve: bulk may fill the window, and still keeps a floor of one.
+    assert next_lane([True, False, True], [9, 0, 0], limit=10, reserve=0) == 2
+    assert next_lane([False, False, False], [0, 0, 0], limit=10, reserve=2) is None
 
 
 async def test_higher_lanes_first_and_first_come_first_served_within_a_lane() -> None:
@@ -75,15 +84,21 @@ async def test_higher_lanes_first_and_first_come_first_served_within_a_lane() ->
     await limiter.aclose()
 
 
-async def test_beyond_the_reserve_the_oldest_waiter_goes_first() -> None:
-    """Once the lanes above bulk hold the reserve, an earlier bulk request is served before
-    a later interactive one: priority buys the reserve, not the whole budget."""
-    limiter = SlidingWindowLimiter(RateLimit(10, per=5.0, reserve=0.2))
+async def test_a_waiting_bulk_request_keeps_its_floor() -> None:
+    """While bulk waits, the lanes above it hold at most ``N - max(R, 1)`` slots: with
+    N = 4 and R = 1, three interactive requests go, then the bulk one queued before them,
+    and the fourth interactive request waits for the next free slot."""
+    limiter = SlidingWindowLimiter(RateLimit(4, per=30.0, reserve=0.25))
     limiter.pause(0.05)
-    names = ["b1", "i1", "i2", "i3"]
-    tasks = await _queue(limiter, ["bulk", "interactive", "interactive", "interactive"])
-    await asyncio.wait_for(asyncio.gather(*tasks), 5)
-    assert _order(limiter, names) == ["i1", "i2", "b1", "i3"]
+    names = ["b1", "i1", "i2", "i3", "i4"]
+    tasks = await _queue(
+        limiter, ["bulk", "interactive", "interactive", "interactive", "interactive"]
+    )
+    await asyncio.wait_for(asyncio.gather(*tasks[:4]), 5)
+    assert not tasks[4].done()
+    assert _order(limiter, names) == ["i1", "i2", "i3", "b1"]
+    limiter.release(tasks[1].result(), sent=False)
+    assert (await asyncio.wait_for(tasks[4], 5)).priority == "interactive"
     await limiter.aclose()
 
 
@@ -132,9 +147,9 @@ async def test_a_bulk_job_alone_uses_all_but_the_reserve() -> None:
 
 
 async def test_a_stream_of_interactive_requests_cannot_starve_bulk() -> None:
-    """The rule: beyond the reserve, arrival order. A bulk request queued behind 8
-    interactive ones, with 20 more interactive ones queued after it, is overtaken by at most
-    the reserve (1 slot) per window; strict priority would serve it last."""
+    """The floor: a bulk request queued behind 8 interactive ones, with 20 more queued
+    after it, gets one of the 4 slots of the very first window; strict priority would
+    serve it last, after all 28."""
     limit, per = 4, 0.1
     limiter = SlidingWindowLimiter(RateLimit(limit, per=per, reserve=0.25))
     names = [f"i{k}" for k in range(8)] + ["bulk"] + [f"late{k}" for k in range(20)]
@@ -147,11 +162,7 @@ async def test_a_stream_of_interactive_requests_cannot_starve_bulk() -> None:
 
     await asyncio.wait_for(asyncio.gather(*(send_and_release(t) for t in tasks)), 30)
     order = _order(limiter, names)
-    overtaken_by = order.index("bulk") - 8
-    assert overtaken_by >= 0
-    # Bulk is due in the third wave of slots: one priority grant per window at most.
-    assert overtaken_by <= 3, order
-    assert order.index("bulk") < len(order) - 15
+    assert order.index("bulk") == 3, order
     await limiter.aclose()
 
 
@@ -164,7 +175,7 @@ async def test_cancelled_waiters_of_every_lane_hold_nothing() -> None:
     tasks[0].cancel()
     await asyncio.sleep(0)
     limiter.release(first, sent=False)
-    # The reserve (1) is held by the interactive permit: arrival order, so bulk is next.
+    # Bulk waits and the lanes above hold 2 - max(R, 1) = 1: the slot is bulk's floor.
     permit = await asyncio.wait_for(tasks[1], 5)
     assert permit.priority == "bulk"
     assert not tasks[2].done()

@@ -1,7 +1,7 @@
 -- Give a slot back: free a window after now (at once if the request never left), and
 -- reserve slots for budget the service reports spent by someone else.
 --
--- KEYS: slots, foreign, limit, seq, bulk, above
+-- KEYS: slots, foreign, limit, seq, held:interactive, held:normal, held:bulk
 -- ARGV: permit id, sent (1/0), per, server limit (0: none), remaining (-1: none), follow,
 --       ours at acquire, seq at acquire, default limit, key ttl ms, limit ttl ms, max limit,
 --       seconds since the release, late (1/0)
@@ -11,13 +11,11 @@ local per = tonumber(ARGV[3])
 local free_at = now + per - tonumber(ARGV[13])
 if ARGV[2] ~= '1' or free_at <= now then
   redis.call('ZREM', KEYS[1], ARGV[1])
-  redis.call('ZREM', KEYS[5], ARGV[1])
-  redis.call('ZREM', KEYS[6], ARGV[1])
+  for k = 5, 7 do redis.call('ZREM', KEYS[k], ARGV[1]) end
   return 0
 end
 -- The lane's mirror of the slot frees with it (XX: only a slot it holds).
-redis.call('ZADD', KEYS[5], 'XX', free_at, ARGV[1])
-redis.call('ZADD', KEYS[6], 'XX', free_at, ARGV[1])
+for k = 5, 7 do redis.call('ZADD', KEYS[k], 'XX', free_at, ARGV[1]) end
 if ARGV[14] == '1' then
   -- A late release (Redis was away): only shorten a lease that is still there.
   redis.call('ZADD', KEYS[1], 'XX', free_at, ARGV[1])

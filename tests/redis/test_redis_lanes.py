@@ -65,7 +65,7 @@ async def test_higher_lanes_of_other_processes_go_before_an_earlier_bulk(
     """With two slots free after a shared cool-down, a bulk request queued first in one
     process waits while a normal and an interactive request of two other processes go;
     the next free slot is bulk's."""
-    budget = RateLimit(10, per=30.0, reserve=0.5)
+    budget = RateLimit(10, per=30.0, reserve=0.2)
     job, service, bot = (limiters(rate_limit=budget) for _ in range(3))
     held_bulk = [await job.acquire(priority="bulk") for _ in range(4)]
     held = [await service.acquire() for _ in range(4)]
@@ -89,8 +89,8 @@ async def test_a_stream_of_interactive_requests_does_not_starve_another_process_
     limiters: Factory,
 ) -> None:
     """One process keeps 20 interactive requests queued; another asks for one bulk slot.
-    Beyond the reserve the oldest goes first, so bulk is served long before the stream
-    ends (strict priority would serve it last)."""
+    Bulk keeps its floor of each window, so it is served long before the stream ends
+    (strict priority would serve it last)."""
     budget = RateLimit(4, per=0.3, reserve=0.25)
     bot, job = limiters(rate_limit=budget), limiters(rate_limit=budget)
     order: list[str] = []
@@ -103,7 +103,7 @@ async def test_a_stream_of_interactive_requests_does_not_starve_another_process_
     stream = [asyncio.ensure_future(ask(bot, f"i{k}", "interactive")) for k in range(20)]
     await asyncio.sleep(0.05)
     await asyncio.wait_for(asyncio.gather(ask(job, "bulk", "bulk"), *stream), 60)
-    assert order.index("bulk") < 12, order
+    assert order.index("bulk") <= 8, order
 
 
 async def _worker(
