@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import os
 import random
+import weakref
 from collections.abc import Callable
 from types import TracebackType
 from typing import TYPE_CHECKING, Final, Self
@@ -161,6 +162,7 @@ class QaseClient:
             limiter = RedisLimiter.from_env(token=token.strip(), rate_limit=rate_limit)
         self.limiter: Limiter = limiter or SlidingWindowLimiter(rate_limit)
         self._closed = False
+        self._views: weakref.WeakSet[Transport] = weakref.WeakSet()  # closed with the client
         self._transport = Transport(
             http=self._http,
             limiter=self.limiter,
@@ -218,6 +220,7 @@ class QaseClient:
             transport.priority = priority
         view._owns_http = view._owns_limiter = False
         view._bind(transport)
+        self._views.add(transport)
         return view
 
     @property
@@ -246,6 +249,8 @@ class QaseClient:
             return
         self._closed = True
         self._transport.closed = True
+        for view in self._views:
+            view.closed = True
         try:
             if self._owns_limiter:
                 await self.limiter.aclose()

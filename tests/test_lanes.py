@@ -8,7 +8,7 @@ import pytest
 
 from qase_async import LANES, Permit, Priority, QaseClient, RateLimit, SlidingWindowLimiter
 from qase_async._ratelimit import next_lane, reserve_slots
-from qase_async.exceptions import ConfigurationError
+from qase_async.exceptions import ClientClosedError, ConfigurationError
 
 from .window_server import WindowServer, serve
 
@@ -206,6 +206,8 @@ async def test_with_options_sends_in_its_lane_and_shares_stats() -> None:
                 qase.with_options(priority="urgent")  # type: ignore[arg-type]
             await bot.aclose()  # a view closes nothing
             await qase.projects.get("DEMO")
+        with pytest.raises(ClientClosedError):
+            await job.projects.get("DEMO")  # but closing the client closes its views
 
 
 async def test_no_lane_draws_a_429_from_a_strict_window() -> None:

@@ -106,6 +106,27 @@ async def test_a_stream_of_interactive_requests_does_not_starve_another_process_
     assert order.index("bulk") <= 8, order
 
 
+async def test_a_request_that_stops_waiting_leaves_the_queue(limiters: Factory) -> None:
+    """A bulk request cancelled while it waits takes its ticket out of the shared queue at
+    once: another process's bulk request behind it gets the next free slot without waiting
+    for the ticket to expire (its grace here is 11 s)."""
+    budget = RateLimit(2, per=30.0, reserve=0.5)
+    first = limiters(rate_limit=budget, timeout=5.0)
+    second = limiters(rate_limit=budget, timeout=5.0)
+    held = [await first.acquire(), await first.acquire()]
+    gone = asyncio.ensure_future(first.acquire(priority="bulk"))
+    await asyncio.sleep(0.3)
+    later = asyncio.ensure_future(second.acquire(priority="bulk"))
+    await asyncio.sleep(0.3)
+    gone.cancel()
+    await asyncio.gather(gone, return_exceptions=True)
+    first.release(held[0], sent=False)
+    permit = await asyncio.wait_for(later, 6.0)
+    assert permit.priority == "bulk"
+    second.release(permit, sent=False)
+    first.release(held[1], sent=False)
+
+
 async def _worker(
     base_url: str, env: dict[str, str], count: int, lane: str, start_at: float
 ) -> dict[str, object]:
