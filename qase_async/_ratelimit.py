@@ -370,6 +370,7 @@ class SlidingWindowLimiter:
         self._lane_flying[rank] -= 1
         if sent:
             heapq.heappush(self._lane_cooling[rank], now + self._per + SAFETY_MARGIN)
+            self._held(rank, now)  # drops what has cooled down: the heap stays a window
         if self._debt > 0:
             self._debt -= 1
         else:
