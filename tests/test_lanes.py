@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 
 import pytest
 
@@ -235,3 +236,15 @@ async def test_no_lane_draws_a_429_from_a_strict_window() -> None:
     assert lanes["bulk"].requests == 3 * n
     assert lanes["interactive"].requests == 4
     assert lanes["interactive"].rate_limit_wait < lanes["bulk"].rate_limit_wait / (3 * n) * 4
+
+
+async def test_lane_records_stay_a_window_long_on_the_fast_path() -> None:
+    """Requests that never wait (plenty of budget) leave no growing record behind."""
+    ticks = itertools.count()
+    limiter = SlidingWindowLimiter(
+        RateLimit(10_000, per=0.01),
+        clock=lambda: next(ticks) / 1000,  # 1 ms per reading
+    )
+    for _ in range(5000):
+        limiter.release(await limiter.acquire(priority="normal"))
+    assert len(limiter._lane_cooling[1]) < 50
