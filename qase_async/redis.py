@@ -610,7 +610,14 @@ class RedisLimiter:
         if share is None:
             share = 1 / self._peers if self._peers > 0 else DEFAULT_FALLBACK_SHARE
         requests = max(1, math.floor(self._limit * share))
-        self._local = SlidingWindowLimiter(RateLimit(requests, per=self._per, follow_server=False))
+        self._local = SlidingWindowLimiter(
+            RateLimit(
+                requests,
+                per=self._per,
+                follow_server=False,
+                reserve=self.rate_limit.reserve,
+            )
+        )
         # What the others sent in the last window is unknown: start a window from now.
         self._local.pause(self._per + SAFETY_MARGIN)
         self._update_settled()
