@@ -112,6 +112,7 @@ def _lua(name: str) -> str:
 
 _ACQUIRE: Final = _lua("acquire")
 _RELEASE: Final = _lua("release")
+_REGISTER: Final = _lua("register")
 
 # KEYS: cooldown; ARGV: seconds
 _PAUSE: Final = """
@@ -124,34 +125,6 @@ if resume > tonumber(redis.call('GET', KEYS[1]) or '0') then
              math.ceil(seconds * 1000) + 1000)
 end
 return 0
-"""
-
-# KEYS: slots, resume, peers
-# ARGV: resume delay, lease, key ttl ms, process id, per, number of held ids,
-#       then the held ids, then (id, seconds until free) pairs
-_REGISTER: Final = """
-local t = redis.call('TIME')
-local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-local resume = tonumber(redis.call('GET', KEYS[2]) or '0')
-if resume == 0 then
-  local delay = tonumber(ARGV[1])
-  resume = now + delay
-  redis.call('SET', KEYS[2], string.format('%.6f', resume), 'PX', math.ceil((delay + 1) * 1000))
-end
-local held = tonumber(ARGV[6])
-for i = 1, held do
-  redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[6 + i])
-end
-local j = 7 + held
-while j < #ARGV do
-  redis.call('ZADD', KEYS[1], now + tonumber(ARGV[j + 1]), ARGV[j])
-  j = j + 2
-end
-redis.call('PEXPIRE', KEYS[1], ARGV[3])
-redis.call('ZADD', KEYS[3], now + 2 * tonumber(ARGV[5]), ARGV[4])
-redis.call('PEXPIRE', KEYS[3], ARGV[3])
-return {string.format('%.6f', resume - now), redis.call('ZCARD', KEYS[3])}
 """
 
 
@@ -641,19 +614,24 @@ class RedisLimiter:
         ]
         held: list[_Grant] = []
         args: list[Any] = []
+        lanes: list[Any] = []
         pairs: list[Any] = []
         for grant in self._local_log:
             if grant.redis_id is not None:
                 continue
+            lane = _RANK[grant.priority]
             if grant.released_at is None:
                 held.append(grant)
                 args.append(uuid.uuid4().hex)
+                lanes += [args[-1], lane]
             else:
                 remaining = grant.released_at + self._per + SAFETY_MARGIN - now
-                pairs += [uuid.uuid4().hex, f"{remaining:.6f}"]
+                pairs += [uuid.uuid4().hex, lane, f"{remaining:.6f}"]
         try:
             result = await self._register_script(
-                keys=self._key_list("slots", "resume", "peers"),
+                keys=self._key_list(
+                    "slots", "resume", "peers", "held:interactive", "held:normal", "held:bulk"
+                ),
                 args=[
                     self._resume_delay,
                     self._lease,
@@ -661,7 +639,7 @@ class RedisLimiter:
                     self._process_id,
                     self._per,
                     len(held),
-                    *args,
+                    *lanes,
                     *pairs,
                 ],
             )
