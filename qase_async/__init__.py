@@ -6,10 +6,10 @@ Start with :class:`QaseClient`; models live in :mod:`qase_async.models` and exce
 
 from ._client import QaseClient
 from ._converter import make_converter
-from ._http import DEFAULT_BASE_URL, RetryEvent, RetryPolicy
+from ._http import DEFAULT_BASE_URL, LaneStats, RetryEvent, RetryPolicy
 from ._operations import OPERATIONS
 from ._pagination import MAX_OFFSET, PAGE_SIZE, Page
-from ._ratelimit import Limiter, Permit, RateLimit, SlidingWindowLimiter
+from ._ratelimit import LANES, Limiter, Permit, Priority, RateLimit, SlidingWindowLimiter
 from ._resources.attachments import (
     MAX_ATTACHMENT_SIZE,
     MAX_ATTACHMENTS_PER_REQUEST,
@@ -84,6 +84,8 @@ __all__ = [
     "GoneError",
     "InsufficientStorageError",
     "InternalServerError",
+    "LANES",
+    "LaneStats",
     "Limiter",
     "MethodNotAllowedError",
     "NotFoundError",
@@ -100,6 +102,7 @@ __all__ = [
     "RetryPolicy",
     "ServerError",
     "ServiceUnavailableError",
+    "Priority",
     "SlidingWindowLimiter",
     "TimeoutError",
     "TransportError",

@@ -1,8 +1,8 @@
-"""``qase-async upload``: send JUnit XML reports to a Qase run, losing nothing.
+"""``qase-async upload``: send test reports to a Qase run, losing nothing.
 
 Exit status: 0 when every result (and every attachment) was sent, 1 when anything was
-not (refused results, files not attached, damaged spool lines, or a stop that wrote a
-spool file), 2 for bad input (missing or malformed files, a report without test cases,
+not (refused results, files not attached or refused, damaged spool lines, or a stop that
+wrote a spool file), 2 for bad input (missing or malformed reports, reports without tests,
 bad options, a bad spool file), 130 after SIGINT (Ctrl+C) and 143 after SIGTERM.
 
 An upload keeps its spool file at a place derived from the base URL, the project, the
@@ -26,7 +26,6 @@ import signal
 import sys
 import tempfile
 import time
-from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Final
@@ -35,8 +34,8 @@ from urllib.parse import urlsplit
 import attrs
 
 from . import exceptions as exc
+from ._cli_read import REPORTS_HELP, add_reading_options, reading_from
 from ._http import DEFAULT_BASE_URL, check_base_url, is_loopback
-from ._junit import JUnitError, count_testcases, read_junit
 from ._ratelimit import RateLimit
 from ._upload import (
     SpoolHeader,
@@ -51,6 +50,7 @@ from ._upload import (
     upload_run,
 )
 from .models import ProjectCreate
+from .reports import Reading, ReportError
 
 if TYPE_CHECKING:
     from ._client import QaseClient
@@ -84,17 +84,19 @@ def add_upload_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentPa
     """Register the ``upload`` subcommand."""
     parser = subparsers.add_parser(
         "upload",
-        help="send JUnit XML results to a Qase run",
+        help="send test reports (JUnit, Allure, Qase JSON) to a Qase run",
         description=(
-            "Send the test cases of JUnit XML reports (with failures, errors, skips, output "
-            "and attached files) to a Qase run as v2 results, exactly once. Anything not "
-            "sent is reported; after a fatal error or an interrupt the results not yet "
-            "confirmed go to a spool file (mode 0600): run the same command again, or "
-            "--resume the spool file, to send them into the same run."
+            "Send the tests of JUnit XML reports, Allure results or Qase JSON reports (with "
+            "failures, errors, skips, output and attached files) to a Qase run as v2 "
+            "results, exactly once. Anything not sent is reported; after a fatal error or "
+            "an interrupt the results not yet confirmed go to a spool file (mode 0600): run "
+            "the same command again, or --resume the spool file, to send them into the "
+            "same run."
         ),
         epilog="Example: qase-async upload examples/junit-report.xml --project DEMO --fake",
     )
-    parser.add_argument("files", nargs="*", metavar="FILE", help="JUnit XML reports")
+    parser.add_argument("files", nargs="*", metavar="REPORT", help=REPORTS_HELP)
+    add_reading_options(parser)
     parser.add_argument("--project", "-p", metavar="CODE", help="the project code, e.g. DEMO")
     run = parser.add_mutually_exclusive_group()
     run.add_argument("--run-id", type=int, metavar="N", help="add to this existing run")
@@ -297,11 +299,9 @@ class _Interrupts:
         return _SIGNAL_STATUS.get(self.signal or "", 130)
 
 
-def _items(files: list[str], namespace: str, statuses: Counter[str]) -> Iterator[UploadItem]:
-    for path in files:
-        for item in read_junit(path, namespace=namespace):
-            statuses[item.result.execution.status] += 1
-            yield item
+def _items(reading: Reading, namespace: str) -> Iterator[UploadItem]:
+    """Every result of every report; counts, warnings and refused files go to the log."""
+    yield from reading.items(namespace)
 
 
 def _base_url(args: argparse.Namespace, given: str | None) -> str:
@@ -418,25 +418,24 @@ def _emit(
     args: argparse.Namespace,
     code: str,
     out: IO[str],
-    statuses: Counter[str],
+    reading: Reading,
 ) -> None:
+    if not report.spool_path:
+        # Every text file written for attaching is uploaded (or refused) by now; a spool
+        # file would still name them, so they stay when there is one.
+        reading.discard_texts()
     if args.json:
         data: dict[str, Any] = {
             "project": code,
             "fake": bool(args.fake),
             **report.to_dict(),
-            "read": dict(statuses),
+            **reading.to_dict(),
         }
+        data["ok"] = bool(data["ok"]) and reading.ok
         print(json.dumps(data, ensure_ascii=False), file=out)
         return
-    if statuses:
-        counts = ", ".join(f"{n} {status}" for status, n in statuses.most_common())
-        files = len(args.files)
-        print(
-            f"Read {sum(statuses.values())} test cases from {files} "
-            f"{'file' if files == 1 else 'files'} ({counts}).",
-            file=out,
-        )
+    if reading.log.statuses or reading.log.refused or reading.log.warnings:
+        print("\n".join(reading.summary_lines()), file=out)
     print(_summary(report, code, fake=args.fake, completed_asked=args.complete), file=out)
 
 
@@ -549,7 +548,7 @@ async def _run(
     if args.resume and args.files:
         raise _Usage("give report files or --resume SPOOL, not both")
     if not args.resume and not args.files:
-        raise _Usage("give at least one JUnit XML file (or --resume SPOOL)")
+        raise _Usage("give at least one report (or --resume SPOOL)")
     if not 1 <= args.batch_size <= 200:
         raise _Usage("--batch-size must be 1..200")
     if args.fake and args.base_url is not None:
@@ -563,9 +562,10 @@ async def _run(
     if not args.project:
         raise _Usage("--project CODE is required")
     code: str = args.project
+    reading = reading_from(args)
     try:
-        total = sum(count_testcases(path) for path in args.files)
-    except JUnitError as error:
+        total = reading.count()
+    except ReportError as error:
         raise _Usage(str(error)) from None
     if total == 0:
         raise _Usage(
@@ -577,15 +577,16 @@ async def _run(
     args.state = state if earlier is not None else None
     if earlier is not None and earlier.project.upper() != code.upper():
         raise _Usage(f"{state} belongs to project {earlier.project}; remove it or move it away")
-    client = await _client(args, base_url)
+    owner = await _client(args, base_url)
     progress = _Progress(err, total, quiet=args.json)
-    statuses: Counter[str] = Counter()
     options: dict[str, Any] = {
         "batch_size": args.batch_size,
         "spool_dir": args.spool_dir,
         "on_progress": progress,
     }
-    async with client:
+    async with owner:
+        # The whole command is a bulk job: interactive users of a shared budget go first.
+        client = owner.with_options(priority="bulk")
         with _logging_through(progress):
             await _prepare(client, args, code, earlier.run_id if earlier else None)
             try:
@@ -601,15 +602,15 @@ async def _run(
                         await complete_run(client, code, earlier.run_id)
                         report = attrs.evolve(report, run_completed=True)
                 else:
-                    report = await _upload(args, client, code, state, earlier, statuses,
+                    report = await _upload(args, client, code, state, earlier, reading,
                                            interrupts, progress, options)  # fmt: skip
             except UploadError as error:
                 progress.close()
-                return _stopped(error, args, code, base_url, out, err, statuses, interrupts)
+                return _stopped(error, args, code, base_url, out, err, reading, interrupts)
             finally:
                 progress.close()
-    _emit(report, args, code, out, statuses)
-    return 0 if report.ok else 1
+    _emit(report, args, code, out, reading)
+    return 0 if report.ok and reading.ok else 1
 
 
 async def _upload(
@@ -618,7 +619,7 @@ async def _upload(
     code: str,
     state: Path | None,
     earlier: SpoolHeader | None,
-    statuses: Counter[str],
+    reading: Reading,
     interrupts: _Interrupts,
     progress: _Progress,
     options: dict[str, Any],
@@ -642,7 +643,7 @@ async def _upload(
             mark_spool_open(state, project=code, run_id=created, base_url=client.base_url)
 
     def items() -> Iterator[UploadItem]:
-        yield from _items(args.files, f"{code.upper()}:{runs[0]}", statuses)
+        yield from _items(reading, f"{code.upper()}:{runs[0]}")
 
     stamp = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
     report = await upload_run(
@@ -698,10 +699,11 @@ async def _resume(
             )
     args.run_id = header.run_id
     args.state = args.resume
-    client = await _client(args, base_url)
+    owner = await _client(args, base_url)
     progress = _Progress(err, 0, quiet=args.json)
-    statuses: Counter[str] = Counter()
-    async with client:
+    reading = reading_from(args)
+    async with owner:
+        client = owner.with_options(priority="bulk")
         with _logging_through(progress):
             await _prepare(client, args, code)
             uploader = Uploader(
@@ -717,14 +719,14 @@ async def _resume(
                 report = await uploader.resume(args.resume, any_base_url=True)
             except UploadError as error:
                 progress.close()
-                return _stopped(error, args, code, base_url, out, err, statuses, interrupts)
+                return _stopped(error, args, code, base_url, out, err, reading, interrupts)
             finally:
                 progress.close()
             if args.complete and report.ok:
                 await complete_run(client, code, header.run_id)
                 report = attrs.evolve(report, run_completed=True)
-    _emit(report, args, code, out, statuses)
-    return 0 if report.ok else 1
+    _emit(report, args, code, out, reading)
+    return 0 if report.ok and reading.ok else 1
 
 
 def _stopped(
@@ -734,7 +736,7 @@ def _stopped(
     base_url: str,
     out: IO[str],
     err: IO[str],
-    statuses: Counter[str],
+    reading: Reading,
     interrupts: _Interrupts,
 ) -> int:
     """Say what a stopped upload did, where the rest is, and how to send it."""
@@ -760,5 +762,5 @@ def _stopped(
             + _resume_command(args, report.spool_path, base_url),
             file=err,
         )
-    _emit(report, args, code, out, statuses)
+    _emit(report, args, code, out, reading)
     return status

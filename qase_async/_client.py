@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import copy
 import os
 import random
+import weakref
 from collections.abc import Callable
 from types import TracebackType
-from typing import Final, Self
+from typing import TYPE_CHECKING, Final, Self
 
 import httpx
 
@@ -21,7 +23,7 @@ from ._http import (
     check_base_url,
     origin_of,
 )
-from ._ratelimit import Limiter, RateLimit, SlidingWindowLimiter
+from ._ratelimit import LANES, Limiter, Priority, RateLimit, SlidingWindowLimiter
 from ._resources.attachments import Attachments
 from ._resources.authors import Authors
 from ._resources.cases import Cases
@@ -43,9 +45,21 @@ from ._resources.system_fields import SystemFields
 from ._resources.users import Users
 from .exceptions import ConfigurationError
 
+if TYPE_CHECKING:
+    from ._otel import Observer
+
 TOKEN_ENV: Final = "QASE_API_TOKEN"
 _UNSET: Final = object()
 USER_AGENT: Final = "qase-async/0.1.0"
+
+
+def _observer(limiter: Limiter) -> Observer | None:
+    """Spans and metrics when ``opentelemetry-api`` is installed (the ``otel`` extra)."""
+    try:
+        from ._otel import make_observer
+    except ImportError:
+        return None
+    return make_observer(limiter)
 
 
 class QaseClient:
@@ -148,6 +162,7 @@ class QaseClient:
             limiter = RedisLimiter.from_env(token=token.strip(), rate_limit=rate_limit)
         self.limiter: Limiter = limiter or SlidingWindowLimiter(rate_limit)
         self._closed = False
+        self._views: weakref.WeakSet[Transport] = weakref.WeakSet()  # closed with the client
         self._transport = Transport(
             http=self._http,
             limiter=self.limiter,
@@ -158,6 +173,11 @@ class QaseClient:
             timeout=request_timeout,
             rng=_rng,
         )
+        self._transport.observer = _observer(self.limiter)
+        self._bind(self._transport)
+
+    def _bind(self, transport: Transport) -> None:
+        self._transport = transport
         self.attachments = Attachments(self._transport)
         self.authors = Authors(self._transport)
         self.cases = Cases(self._transport)
@@ -181,6 +201,27 @@ class QaseClient:
 
     def __repr__(self) -> str:
         return f"QaseClient(base_url={self.base_url!r})"
+
+    def with_options(self, *, priority: Priority | None = None) -> QaseClient:
+        """A view of this client that sends in another lane.
+
+        The view shares the limiter, the connection pool and :attr:`stats`; closing it
+        closes nothing.
+
+        Args:
+            priority: The lane of the view's requests: ``"interactive"``, ``"normal"``
+                or ``"bulk"`` (see :data:`~qase_async.LANES`).
+        """
+        if priority is not None and priority not in LANES:
+            raise ConfigurationError(f"priority must be one of {', '.join(LANES)}")
+        view = copy.copy(self)
+        transport = copy.copy(self._transport)
+        if priority is not None:
+            transport.priority = priority
+        view._owns_http = view._owns_limiter = False
+        view._bind(transport)
+        self._views.add(transport)
+        return view
 
     @property
     def stats(self) -> ClientStats:
@@ -208,6 +249,8 @@ class QaseClient:
             return
         self._closed = True
         self._transport.closed = True
+        for view in self._views:
+            view.closed = True
         try:
             if self._owns_limiter:
                 await self.limiter.aclose()

@@ -1131,8 +1131,9 @@ class Uploader:
 
 
 def _bulk(client: QaseClient) -> QaseClient:
-    """The client an upload sends with: at bulk priority where the client has lanes."""
-    return client
+    """The client an upload sends with: a view in the bulk lane, so interactive calls
+    sharing the budget go first."""
+    return client.with_options(priority="bulk")
 
 
 def _remove(path: Path) -> None:

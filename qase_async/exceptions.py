@@ -12,6 +12,8 @@ cattrs exceptions never escape raw (they are kept as ``__cause__``)::
     │   └── TimeoutError              ... because a timeout expired
     ├── DecodeError                   a body did not match the expected model (names the field path)
     ├── PaginationLimitError          offset paging hit the service's 100,000 ceiling
+    ├── ReportError                   a test report cannot be read (missing, malformed, ...)
+    │   └── JUnitError                ... a JUnit XML one
     └── APIError                      the service answered with an error status
         ├── ClientError               4xx not listed below
         │   ├── BadRequestError           400
@@ -49,6 +51,7 @@ __all__ = [
     "GoneError",
     "InsufficientStorageError",
     "InternalServerError",
+    "JUnitError",
     "MethodNotAllowedError",
     "NotFoundError",
     "PaginationLimitError",
@@ -56,6 +59,7 @@ __all__ = [
     "PermissionDeniedError",
     "QaseError",
     "RateLimitedError",
+    "ReportError",
     "ServerError",
     "ServiceUnavailableError",
     "TimeoutError",
@@ -78,6 +82,15 @@ class AttachmentTooLargeError(QaseError, ValueError):
 
 class AttachmentReadError(QaseError):
     """A file to upload cannot be read, or shrank while it was sent."""
+
+
+class ReportError(QaseError, ValueError):
+    """A test report cannot be read as a whole (missing, unreadable, malformed, unknown
+    format). The message is one line that names the file."""
+
+
+class JUnitError(ReportError):
+    """A JUnit XML report cannot be read (missing, unreadable, malformed, not JUnit)."""
 
 
 class ClientClosedError(QaseError):

@@ -210,12 +210,14 @@ async def test_burst_pacing_spreads_requests() -> None:
 async def test_memory_stays_flat_over_many_requests() -> None:
     """A client held for days keeps a fixed-size state, whatever it has sent."""
     limiter = SlidingWindowLimiter(RateLimit(50, per=0.001))
+    lanes = ("interactive", "normal", "bulk")
     for i in range(5000):
-        p = await limiter.acquire()
+        p = await limiter.acquire(priority=lanes[i % 3])
         limiter.release(
             p, headers={"X-RateLimit-Limit": "50", "X-RateLimit-Remaining": "49"} if i % 2 else None
         )
     assert len(limiter._free) == 50
+    assert all(len(cooling) <= 50 for cooling in limiter._lane_cooling)
     assert len(limiter._sends) <= 4 * 50 + 64
     assert len(limiter._foreign) <= 50
 

@@ -5,17 +5,28 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 import qase_async._cli_upload as cli_upload
-from qase_async import QaseClient, Uploader, UploadError, UploadItem, upload_run
+from qase_async import (
+    Permit,
+    Priority,
+    QaseClient,
+    SlidingWindowLimiter,
+    Uploader,
+    UploadError,
+    UploadItem,
+    upload_run,
+)
 from qase_async._cli import main
+from qase_async.models import ProjectCreate
 from qase_async.testing import FakeQase, Faults
 
-from .conftest import PROJECT, result, stored_ids
+from .conftest import PROJECT, TOKEN, result, stored_ids
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "junit-report.xml"
 
@@ -39,6 +50,23 @@ class PublicOnly:
         if name.startswith("_"):
             raise AttributeError(f"the uploader reached for a private attribute: {name}")
         return getattr(self._wrapped, name)
+
+    def with_options(self, **options: Any) -> PublicOnly:
+        """A view is seen through its public names too."""
+        return PublicOnly(self._wrapped.with_options(**options))
+
+
+class LaneRecorder(SlidingWindowLimiter):
+    """A limiter that notes the lane of every request."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lanes: list[str] = []
+
+    async def acquire(self, *, priority: Priority = "normal", max_wait: float = math.inf) -> Permit:
+        """Note the lane, then wait as usual."""
+        self.lanes.append(priority)
+        return await super().acquire(priority=priority, max_wait=max_wait)
 
 
 async def test_the_uploader_uses_public_methods_only(
@@ -147,3 +175,20 @@ async def test_a_run_created_while_cancelled_is_still_recorded(
     assert recorded == created
     assert len(created) == 1
     assert fake.stats.results_stored == 0
+
+
+async def test_uploads_go_in_the_bulk_lane(fake: FakeQase, tmp_path: Path):
+    """Every request of an upload (the run, the files, the results, the completion) is
+    sent in the bulk lane, so interactive calls sharing the budget go first."""
+    shot = tmp_path / "shot.png"
+    shot.write_bytes(b"\x89PNG")
+    limiter = LaneRecorder()
+    async with QaseClient(TOKEN, transport=fake.transport(), limiter=limiter) as client:
+        await client.projects.create(ProjectCreate(title="Demo", code=PROJECT))
+        before = len(limiter.lanes)
+        items = [UploadItem(result=result(i), attachments=[shot]) for i in range(30)]
+        report = await upload_run(client, PROJECT, items, complete=True, batch_size=10)
+    assert report.run_completed
+    lanes = limiter.lanes[before:]
+    assert len(lanes) == 1 + 1 + 3 + 1  # run, files, three batches, completion
+    assert set(lanes) == {"bulk"}
