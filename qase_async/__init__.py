@@ -9,7 +9,7 @@ from ._converter import make_converter
 from ._http import DEFAULT_BASE_URL, RetryEvent, RetryPolicy
 from ._operations import OPERATIONS
 from ._pagination import MAX_OFFSET, PAGE_SIZE, Page
-from ._ratelimit import Limiter, Permit, RateLimit, SlidingWindowLimiter
+from ._ratelimit import Limiter, Permit, Priority, RateLimit, SlidingWindowLimiter
 from ._resources.attachments import (
     MAX_ATTACHMENT_SIZE,
     MAX_ATTACHMENTS_PER_REQUEST,
@@ -40,6 +40,7 @@ from .exceptions import (
     GoneError,
     InsufficientStorageError,
     InternalServerError,
+    InvalidArgumentError,
     MethodNotAllowedError,
     NotFoundError,
     PaginationLimitError,
@@ -47,9 +48,11 @@ from .exceptions import (
     PermissionDeniedError,
     QaseError,
     RateLimitedError,
+    RedirectError,
+    RequestTimeoutError,
+    ResponseTooLargeError,
     ServerError,
     ServiceUnavailableError,
-    TimeoutError,
     TransportError,
     UnprocessableEntityError,
 )
@@ -80,6 +83,7 @@ __all__ = [
     "GoneError",
     "InsufficientStorageError",
     "InternalServerError",
+    "InvalidArgumentError",
     "Limiter",
     "MethodNotAllowedError",
     "NotFoundError",
@@ -88,16 +92,19 @@ __all__ = [
     "PayloadTooLargeError",
     "PermissionDeniedError",
     "Permit",
+    "Priority",
     "QaseClient",
     "QaseError",
     "RateLimit",
     "RateLimitedError",
+    "RedirectError",
+    "RequestTimeoutError",
+    "ResponseTooLargeError",
     "RetryEvent",
     "RetryPolicy",
     "ServerError",
     "ServiceUnavailableError",
     "SlidingWindowLimiter",
-    "TimeoutError",
     "TransportError",
     "UnprocessableEntityError",
     "UploadError",

@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Final
 
 from ._upload import UploadItem
-from .exceptions import QaseError
+from .exceptions import JUnitError
 from .models import (
     RelationSuite,
     RelationSuiteItem,
@@ -52,13 +52,6 @@ _ATTACHMENT_RE: Final = re.compile(r"\[\[ATTACHMENT\|([^\]\r\n]+)\]\]")
 _ID_NAMESPACE: Final = uuid.UUID("6f1b7c1e-29a4-4a8e-9d55-3c2b8f0e4a71")
 _CASE_ID_PROPERTIES: Final = frozenset({"qase_id", "testops_id", "qase.id"})
 _ATTACHMENT_PROPERTIES: Final = frozenset({"attachment", "attachments"})
-
-
-class JUnitError(QaseError, ValueError):
-    """A report cannot be read (missing, unreadable or malformed XML).
-
-    The message is one line that names the file.
-    """
 
 
 def _local(tag: object) -> str:

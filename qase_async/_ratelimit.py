@@ -21,15 +21,17 @@ import math
 import time
 from collections import deque
 from collections.abc import Callable, Mapping
-from typing import Any, Final, Protocol, runtime_checkable
+from typing import Any, Final, Literal, Protocol, runtime_checkable
 
 import attrs
 import httpx
 from aiolimiter import AsyncLimiter
 
-from .exceptions import ClientClosedError
+from .exceptions import ClientClosedError, RateLimitedError
 
-__all__ = ["Limiter", "Permit", "RateLimit", "SlidingWindowLimiter"]
+__all__ = ["Limiter", "Permit", "Priority", "RateLimit", "SlidingWindowLimiter"]
+
+Priority = Literal["interactive", "normal", "bulk"]
 
 DEFAULT_REQUESTS: Final = 600
 DEFAULT_PER: Final = 60.0
@@ -99,16 +101,21 @@ class Limiter(Protocol):
     ``acquire`` is awaited before every request. ``release`` is called exactly once per
     permit, when the response (or the failure) is in: with the response headers, and
     ``sent=False`` only when the request certainly never reached the server. ``pause``
-    is the cool-down gate: no permit is granted until ``seconds`` have passed.
+    is the cool-down gate: no permit is granted until ``seconds`` (finite) have passed;
+    with ``refuse=True`` every ``acquire`` during the cool-down raises
+    :class:`~qase_async.RateLimitedError` at once, and ``acquire`` raises it whenever the
+    gate would hold the caller longer than ``max_wait``. Nothing waits unboundedly.
     """
 
-    async def acquire(self) -> Permit: ...
+    async def acquire(
+        self, *, priority: Priority = "normal", max_wait: float = math.inf
+    ) -> Permit: ...
 
     def release(
         self, permit: Permit, *, headers: Mapping[str, str] | None = None, sent: bool = True
     ) -> None: ...
 
-    def pause(self, seconds: float) -> None: ...
+    def pause(self, seconds: float, *, refuse: bool = False) -> None: ...
 
     async def aclose(self) -> None: ...
 
@@ -125,6 +132,22 @@ def _header_int(headers: Mapping[str, str], name: str) -> int | None:
     except ValueError:
         return None
     return number if number >= 0 else None
+
+
+def gate_error(remaining: float, *, refused: bool) -> RateLimitedError:
+    """The error of an ``acquire`` that the cool-down gate turns away."""
+    why = "the service asked for longer than max_wait" if refused else "longer than max_wait"
+    return RateLimitedError(
+        f"rate-limit cool-down for another {remaining:.1f}s ({why}); not sent",
+        retry_after=remaining,
+    )
+
+
+def check_pause(seconds: float) -> float:
+    """A cool-down length as ``pause`` takes it: finite, and never negative."""
+    if not math.isfinite(seconds):
+        raise ValueError("a cool-down must be a finite number of seconds")
+    return max(0.0, seconds)
 
 
 class SlidingWindowLimiter:
@@ -144,6 +167,7 @@ class SlidingWindowLimiter:
         self._in_flight = 0
         self._debt = 0  # slots to retire on release after the limit shrank
         self._cooldown_until = 0.0
+        self._refuse_until = 0.0  # during a refused cool-down every acquire raises
         # Our recent send and response times (each sorted, as both only grow) and how many
         # older ones were dropped: enough to tell our own traffic from someone else's.
         self._sends: list[float] = []
@@ -153,7 +177,7 @@ class SlidingWindowLimiter:
         self._foreign: list[float] = []  # expiry of each slot reserved for others' traffic
         # Callers waiting for a slot, first come first served; each gets its permit
         # through its future, so every slot that comes due is granted in one go.
-        self._waiters: deque[tuple[asyncio.Future[Permit], float]] = deque()
+        self._waiters: deque[tuple[asyncio.Future[Permit], float, float]] = deque()
         self._timer: asyncio.TimerHandle | None = None
         self._pacer = (
             AsyncLimiter(rate_limit.burst, rate_limit.burst * rate_limit.per / rate_limit.requests)
@@ -169,16 +193,23 @@ class SlidingWindowLimiter:
         """The number of requests currently allowed per window (adopted from the server)."""
         return self._limit
 
-    async def acquire(self) -> Permit:
-        """Wait for a slot (and the cool-down, and the pacer if any) and take it."""
+    async def acquire(self, *, priority: Priority = "normal", max_wait: float = math.inf) -> Permit:
+        """Wait for a slot (and the cool-down, and the pacer if any) and take it.
+
+        Raises:
+            RateLimitedError: The cool-down gate would hold the call longer than
+                ``max_wait``, or it was closed with ``refuse=True``.
+        """
         start = self._clock()
+        self._check_gate(start, max_wait)
         if self._pacer is not None:
             await self._pacer.acquire()
         now = self._clock()
+        self._check_gate(now, max_wait)
         if not self._waiters and self._due(now):
             return self._take(now, start)
         waiter: asyncio.Future[Permit] = asyncio.get_running_loop().create_future()
-        self._waiters.append((waiter, start))
+        self._waiters.append((waiter, start, now + max_wait))
         self._dispatch()
         try:
             return await waiter
@@ -188,8 +219,13 @@ class SlidingWindowLimiter:
                 self.release(waiter.result(), sent=False)
             else:
                 with contextlib.suppress(ValueError):
-                    self._waiters.remove((waiter, start))
+                    self._waiters.remove((waiter, start, now + max_wait))
             raise
+
+    def _check_gate(self, now: float, max_wait: float) -> None:
+        remaining = self._cooldown_until - now
+        if remaining > 0 and (now < self._refuse_until or remaining > max_wait):
+            raise gate_error(remaining, refused=now < self._refuse_until)
 
     def _due(self, now: float) -> bool:
         return now >= self._cooldown_until and bool(self._free) and self._free[0] <= now
@@ -208,7 +244,7 @@ class SlidingWindowLimiter:
         now = self._clock()
         waiters = self._waiters
         while waiters:
-            waiter, start = waiters[0]
+            waiter, start, _ = waiters[0]
             if waiter.done():  # cancelled while waiting
                 waiters.popleft()
                 continue
@@ -246,13 +282,33 @@ class SlidingWindowLimiter:
         if self._waiters:
             self._dispatch()
 
-    def pause(self, seconds: float) -> None:
-        """Grant no permit for ``seconds`` (extends, never shortens, a running pause)."""
-        until = self._clock() + max(0.0, seconds)
+    def pause(self, seconds: float, *, refuse: bool = False) -> None:
+        """Grant no permit for ``seconds`` (extends, never shortens, a running pause).
+
+        With ``refuse``, callers waiting now and every ``acquire`` until the pause ends
+        raise :class:`RateLimitedError` instead; so do waiters it would hold longer than
+        their ``max_wait``.
+        """
+        now = self._clock()
+        until = now + check_pause(seconds)
+        if refuse:
+            self._refuse_until = max(self._refuse_until, until)
         if until > self._cooldown_until:
             self._cooldown_until = until
-            if self._waiters:
-                self._dispatch()
+        kept: deque[tuple[asyncio.Future[Permit], float, float]] = deque()
+        for entry in self._waiters:
+            waiter, _, latest = entry
+            if waiter.done():
+                continue
+            if now < self._refuse_until or latest < self._cooldown_until:
+                waiter.set_exception(
+                    gate_error(self._cooldown_until - now, refused=now < self._refuse_until)
+                )
+            else:
+                kept.append(entry)
+        self._waiters = kept
+        if self._waiters:
+            self._dispatch()
 
     async def aclose(self) -> None:
         """Stop the wake-up timer; callers still waiting get :class:`ClientClosedError`."""
@@ -260,7 +316,7 @@ class SlidingWindowLimiter:
             self._timer.cancel()
             self._timer = None
         while self._waiters:
-            waiter, _ = self._waiters.popleft()
+            waiter, _, _ = self._waiters.popleft()
             if not waiter.done():
                 waiter.set_exception(ClientClosedError("closed while waiting for the rate limit"))
 

@@ -58,11 +58,14 @@ from ._ratelimit import (
     MAX_ADOPTED_LIMIT,
     SAFETY_MARGIN,
     Permit,
+    Priority,
     RateLimit,
     SlidingWindowLimiter,
     _header_int,
+    check_pause,
+    gate_error,
 )
-from .exceptions import ConfigurationError, QaseError
+from .exceptions import ConfigurationError, RedisUnavailableError
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
@@ -222,10 +225,6 @@ return {string.format('%.6f', resume - now), redis.call('ZCARD', KEYS[3])}
 """
 
 
-class RedisUnavailableError(QaseError):
-    """Redis could not be reached and the limiter was told to raise (``on_redis_error``)."""
-
-
 @attrs.define(slots=True, eq=False)
 class _Grant(Permit):
     """A permit with what its release needs to know."""
@@ -374,6 +373,7 @@ class RedisLimiter:
         self._next_probe = 0.0
         self._resume_at = 0.0
         self._cooldown_until = 0.0
+        self._refuse_until = 0.0
         self._peers = 0
         self._rng = random.Random()
         self._pacer = (
@@ -433,19 +433,22 @@ class RedisLimiter:
         Redis is back but the processes still keep to their local shares."""
         return self._backend
 
-    async def acquire(self) -> Permit:
+    async def acquire(self, *, priority: Priority = "normal", max_wait: float = math.inf) -> Permit:
         """Wait for a slot in the shared window (and the shared cool-down) and take it.
 
         Raises:
             RedisUnavailableError: Redis failed and ``on_redis_error="raise"``.
+            RateLimitedError: This process's cool-down gate would hold the call longer
+                than ``max_wait``, or it was closed with ``refuse=True``.
         """
         start = time.monotonic()
+        self._check_gate(max_wait)
         if self._pacer is not None:
             await self._pacer.acquire()
         async with self._lock:
             while True:
                 # The local cool-down holds whatever happens to Redis.
-                pause = self._cooldown_until - time.monotonic()
+                pause = self._check_gate(max_wait)
                 if pause > 0:
                     await asyncio.sleep(pause)
                     continue
@@ -494,12 +497,29 @@ class RedisLimiter:
                 self._local.pause(self._per + SAFETY_MARGIN)
             self._update_settled()
 
-    def pause(self, seconds: float) -> None:
-        """Grant no permit, here or in any other process, for ``seconds``."""
-        seconds = max(0.0, seconds)
-        self._cooldown_until = max(self._cooldown_until, time.monotonic() + seconds)
+    def pause(self, seconds: float, *, refuse: bool = False) -> None:
+        """Grant no permit, here or in any other process, for ``seconds``.
+
+        With ``refuse``, every ``acquire`` of this process raises
+        :class:`~qase_async.RateLimitedError` until the pause ends (other processes wait
+        it out: the shared key lasts ``seconds``, which the client caps at its
+        ``RetryPolicy.max_wait``).
+        """
+        seconds = check_pause(seconds)
+        until = time.monotonic() + seconds
+        self._cooldown_until = max(self._cooldown_until, until)
+        if refuse:
+            self._refuse_until = max(self._refuse_until, until)
         if seconds > 0:
             self._spawn(self._pause_redis(seconds))
+
+    def _check_gate(self, max_wait: float) -> float:
+        """Seconds the local cool-down has left; raises when it may not be waited out."""
+        now = time.monotonic()
+        remaining = self._cooldown_until - now
+        if remaining > 0 and (now < self._refuse_until or remaining > max_wait):
+            raise gate_error(remaining, refused=now < self._refuse_until)
+        return remaining
 
     async def aclose(self) -> None:
         """Wait for pending releases to reach Redis (briefly), then close our connection."""
