@@ -251,7 +251,7 @@ async def test_token_goes_only_to_the_configured_origin() -> None:
         return httpx.Response(200, json=PROJECT)
 
     async with client(handler) as qase:
-        with pytest.raises(RedirectError, match="evil.example") as info:
+        with pytest.raises(RedirectError, match=r"evil\.example") as info:
             await qase.projects.get("DEMO")
         await qase.projects.get("SAME")
     assert info.value.target == "evil.example"
@@ -276,7 +276,7 @@ async def test_an_injected_client_cannot_leak_the_token_through_its_redirects() 
         transport=httpx.MockTransport(handler), follow_redirects=True
     ) as http:
         async with QaseClient(TOKEN, http_client=http) as qase:
-            with pytest.raises(RedirectError, match="evil.example"):
+            with pytest.raises(RedirectError, match=r"evil\.example"):
                 await qase.projects.get("DEMO")
         assert not http.is_closed, "an injected client is the caller's to close"
     assert seen == {"api.qase.io": TOKEN}
