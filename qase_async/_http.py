@@ -359,6 +359,10 @@ class TokenAuth(httpx.Auth):
             request.headers.pop("Token", None)
         yield request
 
+    def redact(self, text: str) -> str:
+        """``text`` with the token masked."""
+        return text.replace(self._token, "***")
+
     def leaks(self, error: BaseException) -> bool:
         """Whether the token shows anywhere in an exception's chain."""
         seen: set[int] = set()
@@ -626,7 +630,7 @@ class Transport:
                     timeout=self._timeout or httpx.USE_CLIENT_DEFAULT,
                 )
             except Exception as error:
-                return _Failure(_transport_error(error, method, url), sent=False)
+                return _Failure(_transport_error(error, method, url, self._auth), sent=False)
             if self.closed:
                 raise exc.ClientClosedError(f"the client is closed ({method} {url} not sent)")
             max_wait = min(self._retry.max_wait, ends - asyncio.get_running_loop().time())
@@ -649,7 +653,7 @@ class Transport:
                 raise
             except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as error:
                 sent = False
-                return _Failure(_transport_error(error, method, url), sent=False)
+                return _Failure(_transport_error(error, method, url, self._auth), sent=False)
             except Exception as error:  # httpx, httpcore, h11 or a custom transport's own
                 if isinstance(error, TimeoutError) and timer.expired():
                     failure = exc.RequestTimeoutError(
@@ -658,7 +662,7 @@ class Transport:
                         url=url,
                     )
                     return _Failure(failure, sent=True)
-                return _Failure(_transport_error(error, method, url), sent=True)
+                return _Failure(_transport_error(error, method, url, self._auth), sent=True)
             finally:
                 self.limiter.release(permit, headers=headers, sent=sent)
             if answer.status not in _REDIRECTS or not answer.headers.get("location"):
@@ -726,9 +730,12 @@ class Transport:
         return str(target), method, None, json_body, files
 
 
-def _transport_error(error: Exception, method: str, url: str) -> exc.TransportError:
+def _transport_error(
+    error: Exception, method: str, url: str, auth: TokenAuth
+) -> exc.TransportError:
+    """One line naming what failed; the token, should the cause quote it, masked."""
     name = type(error).__name__
-    detail = " ".join((str(error) or name).split())[:300]
+    detail = auth.redact(" ".join((str(error) or name).split())[:300])
     cls = (
         exc.RequestTimeoutError if isinstance(error, httpx.TimeoutException) else exc.TransportError
     )
