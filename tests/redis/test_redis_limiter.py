@@ -10,7 +10,7 @@ import httpx
 import pytest
 import redis.asyncio as aioredis
 
-from qase_async import QaseClient, RateLimit, SlidingWindowLimiter
+from qase_async import QaseClient, RateLimit, RateLimitedError, RetryPolicy, SlidingWindowLimiter
 from qase_async.exceptions import ConfigurationError
 from qase_async.redis import FALLBACK_ENV, REDIS_URL_ENV, RedisLimiter, token_key
 
@@ -216,3 +216,36 @@ def test_bad_arguments_are_refused() -> None:
         RedisLimiter("redis://127.0.0.1:1/0", token="t", rate_limit=RateLimit(1, per=10), lease=5)
     with pytest.raises(ConfigurationError, match="token"):
         RedisLimiter("redis://127.0.0.1:1/0")
+
+
+async def test_a_huge_retry_after_never_outlives_max_wait_in_redis(redis_url: str) -> None:
+    """Retry-After: 1e12 raises, refuses this process's calls, and the shared key lasts max_wait."""
+    token = f"token-{uuid.uuid4().hex}"
+    seen = 0
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        nonlocal seen
+        seen += 1
+        return httpx.Response(429, headers={"Retry-After": "1e12"})
+
+    limiter = RedisLimiter(redis_url, token=token, rate_limit=RateLimit(50, per=1.0))
+    async with QaseClient(
+        token,
+        transport=httpx.MockTransport(handler),
+        limiter=limiter,
+        retry=RetryPolicy(max_wait=2.0),
+    ) as qase:
+        with pytest.raises(RateLimitedError):
+            await asyncio.wait_for(qase.projects.get("DEMO"), 5)
+        with pytest.raises(RateLimitedError):
+            await asyncio.wait_for(qase.projects.get("DEMO"), 5)
+    await limiter.aclose()  # the cool-down reaches Redis before this returns
+    async with aioredis.from_url(redis_url) as redis:
+        keys = [k async for k in redis.scan_iter(f"*{token_key(token)}*cooldown")]
+        assert len(keys) == 1
+        assert 0 < await redis.pttl(keys[0]) <= 3_000
+    assert seen == 1
+    fresh = RedisLimiter(redis_url, token=token, rate_limit=RateLimit(50, per=1.0))
+    permit = await asyncio.wait_for(fresh.acquire(), 5)  # a new process is not locked out
+    fresh.release(permit)
+    await fresh.aclose()
