@@ -21,7 +21,7 @@ from typing import IO, TYPE_CHECKING, Any, Final
 import attrs
 
 from . import exceptions as exc
-from ._http import DEFAULT_BASE_URL
+from ._http import DEFAULT_BASE_URL, ClientStats
 from ._junit import JUnitError, count_testcases, read_junit
 from ._ratelimit import RateLimit
 from ._upload import (
@@ -224,12 +224,33 @@ def _explain(error: exc.QaseError) -> str:
     return str(error)
 
 
-def _summary(report: UploadReport, code: str, *, fake: bool, completed_asked: bool) -> str:
+def _summary(
+    report: UploadReport,
+    code: str,
+    *,
+    fake: bool,
+    completed_asked: bool,
+    stats: ClientStats | None = None,
+) -> str:
     where = f"run {report.run_id} of {code}" + (" on the built-in fake server" if fake else "")
+    # The client's own counters, when given, cover every request of the command (the
+    # checks and the run's creation too) and every wait, 429 cool-downs included.
+    if stats is None:
+        requests, waits = (
+            report.requests,
+            f"{report.rate_limit_wait:.1f}s waiting on the rate limit",
+        )
+    else:
+        window = stats.rate_limit_wait - stats.cooldown_wait
+        requests = stats.requests
+        waits = (
+            f"{stats.waited:.1f}s waiting: {window:.1f}s rate limit, "
+            f"{stats.cooldown_wait:.1f}s 429 cool-down, {stats.backoff_wait:.1f}s retry backoff"
+        )
     lines = [
         f"Sent {report.sent} results to {where}: {len(report.failed)} refused, "
-        f"{report.attachments_uploaded} files attached, {report.requests} requests in "
-        f"{report.duration:.1f}s ({report.rate_limit_wait:.1f}s waiting on the rate limit)."
+        f"{report.attachments_uploaded} files attached, {requests} requests in "
+        f"{report.duration:.1f}s ({waits})."
     ]
     for failure in report.failed:
         lines.append(f"  refused: {failure.title} (id {failure.id}): {failure.reason}")
@@ -257,6 +278,7 @@ def _emit(
     code: str,
     out: IO[str],
     statuses: Counter[str],
+    stats: ClientStats | None = None,
 ) -> None:
     if args.json:
         data: dict[str, Any] = {
@@ -275,7 +297,8 @@ def _emit(
             f"{'file' if files == 1 else 'files'} ({counts}).",
             file=out,
         )
-    print(_summary(report, code, fake=args.fake, completed_asked=args.complete), file=out)
+    summary = _summary(report, code, fake=args.fake, completed_asked=args.complete, stats=stats)
+    print(summary, file=out)
 
 
 async def run_upload(args: argparse.Namespace) -> int:
@@ -345,12 +368,12 @@ async def _run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         except UploadError as error:
             progress.close()
             print(f"qase-async upload: {error}", file=err)
-            _emit(error.report, args, code, out, statuses)
+            _emit(error.report, args, code, out, statuses, client.stats)
             return 1
         finally:
             progress.close()
         if args.complete and report.ok:
             await complete_run(client, code, run_id)
             report = attrs.evolve(report, run_completed=True)
-    _emit(report, args, code, out, statuses)
+    _emit(report, args, code, out, statuses, client.stats)
     return 0 if report.ok else 1
