@@ -410,15 +410,46 @@ class Answer:
     status: int
     headers: httpx.Headers
     content: bytes
-    reason: str
+    phrase: str
+
+    def outcome(self) -> Outcome:
+        value = self.headers.get("retry-after")
+        retry_after = None if value is None else parse_retry_after(value)
+        return Outcome(status=self.status, retry_after=retry_after)
+
+    def result(self, method: str, url: str) -> Any:
+        if self.status >= 300:
+            return None  # a DELETE whose first answer was lost: done
+        body = _parse_json(self, method, url)
+        return unwrap(body, status=self.status, method=method, url=url)
+
+    def error(self, method: str, url: str) -> exc.QaseError:
+        return error_for(
+            self.status, self.headers, self.content, method=method, url=url, reason=self.phrase
+        )
+
+    def reason(self) -> str:
+        return str(self.status)
 
 
 @attrs.frozen
 class _Failure:
     """A try that got no answer."""
 
-    error: exc.TransportError
+    failure: exc.TransportError
     sent: bool
+
+    def outcome(self) -> Outcome:
+        return Outcome(sent=self.sent)
+
+    def result(self, method: str, url: str) -> None:  # pragma: no cover - never decided
+        raise AssertionError("a try without an answer has no result")
+
+    def error(self, method: str, url: str) -> exc.QaseError:
+        return self.failure
+
+    def reason(self) -> str:
+        return type(self.failure.__cause__ or self.failure).__name__
 
 
 def per_try_timeout(timeout: httpx.Timeout | None) -> float | None:
@@ -550,14 +581,7 @@ class Transport:
         while True:
             attempt += 1
             answer = await self._send(method, url, query, json_body, files, ends)
-            if isinstance(answer, _Failure):
-                outcome = Outcome(sent=answer.sent)
-            else:
-                retry_after = answer.headers.get("retry-after")
-                outcome = Outcome(
-                    status=answer.status,
-                    retry_after=None if retry_after is None else parse_retry_after(retry_after),
-                )
+            outcome = answer.outcome()
             decision = decide(
                 method,
                 idempotent=safe,
@@ -569,36 +593,18 @@ class Transport:
                 remaining=ends - loop.time(),
             )
             if outcome.status == 429:
-                self.stats.rate_limited += 1
-            if decision.cooldown > 0 or outcome.status == 429:
                 # Every request of this client waits out the lock-out, even when this one
                 # gives up, so nobody else knocks on a locked door meanwhile.
+                self.stats.rate_limited += 1
                 self.limiter.pause(decision.cooldown, refuse=decision.refuse)
                 self.stats.gate(decision.cooldown)
             if decision.action == "return":
-                if isinstance(answer, _Failure) or answer.status >= 300:
-                    return None  # a DELETE whose first answer was lost: done
-                body = _parse_json(answer, method, url)
-                return unwrap(body, status=answer.status, method=method, url=url)
+                return answer.result(method, url)
             if decision.action == "raise":
-                if isinstance(answer, _Failure):
-                    raise answer.error
-                raise error_for(
-                    answer.status,
-                    answer.headers,
-                    answer.content,
-                    method=method,
-                    url=url,
-                    reason=answer.reason,
-                )
-            if isinstance(answer, _Failure):
-                lost = lost or answer.sent
-                cause = answer.error.__cause__
-                reason = type(cause or answer.error).__name__
-            else:
-                reason = str(answer.status)
+                raise answer.error(method, url)
+            lost = lost or (isinstance(answer, _Failure) and answer.sent)
             await self._wait(
-                reason, decision.wait, attempt, method, url, gated=outcome.status == 429
+                answer.reason(), decision.wait, attempt, method, url, gated=outcome.status == 429
             )
 
     async def _wait(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from pathlib import Path
 
 import httpx
 import pytest
@@ -15,6 +16,7 @@ from qase_async import (
     RequestTimeoutError,
     ResponseTooLargeError,
     RetryPolicy,
+    TransportError,
 )
 
 from ._loopback import read_request, serve
@@ -204,3 +206,22 @@ async def test_cookies_are_never_kept() -> None:
             await qase.projects.get("DEMO")
         assert len(qase._http.cookies.jar) == 0
     assert sent_cookies == [None] * 50
+
+
+async def test_a_file_that_grows_while_it_is_sent_gives_a_transport_error(tmp_path: Path) -> None:
+    """h11 refuses more bytes than the Content-Length announced: a typed error, not a raw one."""
+    report = tmp_path / "trace.log"
+    report.write_bytes(b"x" * (4 * 2**20))
+
+    async def grow(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        with report.open("ab") as more:
+            more.write(b"y" * (4 * 2**20))
+        while await reader.read(2**16):
+            pass
+
+    async with serve(grow) as url, QaseClient(TOKEN, base_url=url) as qase:
+        with pytest.raises(TransportError) as info:
+            await asyncio.wait_for(qase.attachments.upload("DEMO", report), 10)
+    assert "LocalProtocolError" in str(info.value)
+    assert "\n" not in str(info.value)
