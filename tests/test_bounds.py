@@ -89,9 +89,9 @@ async def test_no_cool_down_outlives_max_wait() -> None:
     retry = RetryPolicy(max_wait=0.2)
     async with QaseClient(TOKEN, transport=httpx.MockTransport(handler), retry=retry) as qase:
         with pytest.raises(RateLimitedError):
-            await qase.projects.get("DEMO")
+            await asyncio.wait_for(qase.projects.get("DEMO"), 2)
         with pytest.raises(RateLimitedError):
-            await qase.projects.get("DEMO")
+            await asyncio.wait_for(qase.projects.get("DEMO"), 2)
         await asyncio.sleep(0.3)
         project = await asyncio.wait_for(qase.projects.get("DEMO"), 2)
     assert project.code == "DEMO"
