@@ -68,13 +68,22 @@ def _error_details(body: bytes) -> tuple[str | None, dict[str, list[str]]]:
     if isinstance(error_fields, list):
         for item in error_fields:
             if isinstance(item, dict) and "field" in item:
-                fields.setdefault(str(item["field"]), []).append(str(item.get("error", "")))
+                fields.setdefault(_line(item["field"]), []).append(_line(item.get("error", "")))
     errors = data.get("errors")
     if isinstance(errors, dict):
         for field, problems in errors.items():
             items = problems if isinstance(problems, list) else [problems]
-            fields.setdefault(str(field), []).extend(str(p) for p in items)
-    return (str(message)[:_MAX_MESSAGE] if message else None), fields
+            fields.setdefault(_line(field), []).extend(_line(p) for p in items)
+    return (_line(message) if message else None), fields
+
+
+def one_line(text: str) -> str:
+    """``text`` on one line (runs of whitespace, newlines included, become one space)."""
+    return " ".join(text.split())
+
+
+def _line(value: object) -> str:
+    return one_line(str(value)[: _MAX_MESSAGE * 2])[:_MAX_MESSAGE]
 
 
 def error_for(

@@ -19,7 +19,7 @@ import attrs
 import httpx
 
 from . import exceptions as exc
-from ._errors import DEFAULT_RETRY_AFTER, error_for, parse_retry_after
+from ._errors import DEFAULT_RETRY_AFTER, error_for, one_line, parse_retry_after
 from ._ratelimit import Limiter, Permit, Priority
 from .exceptions import ConfigurationError
 
@@ -363,6 +363,10 @@ class TokenAuth(httpx.Auth):
         """``text`` with the token masked."""
         return text.replace(self._token, "***")
 
+    def redact_bytes(self, data: bytes) -> bytes:
+        """``data`` with the token masked."""
+        return data.replace(self._token.encode(), b"***")
+
     def leaks(self, error: BaseException) -> bool:
         """Whether the token shows anywhere in an exception's chain."""
         seen: set[int] = set()
@@ -393,7 +397,7 @@ def unwrap(body: Any, *, status: int, method: str, url: str) -> Any:
     if isinstance(body, dict) and body.get("status") is False:
         message = body.get("errorMessage") or body.get("message") or "the service said no"
         raise exc.APIError(
-            f"a {status} answer that says status false: {str(message)[:500]}",
+            f"a {status} answer that says status false: {one_line(str(message)[:500])}",
             status_code=status,
             method=method,
             url=url,
@@ -423,9 +427,11 @@ class Answer:
         body = _parse_json(self, method, url)
         return unwrap(body, status=self.status, method=method, url=url)
 
-    def error(self, method: str, url: str) -> exc.QaseError:
+    def error(self, method: str, url: str, auth: TokenAuth) -> exc.QaseError:
+        # A hostile server could quote the token back: mask it before it becomes a message.
+        content = auth.redact_bytes(self.content)
         return error_for(
-            self.status, self.headers, self.content, method=method, url=url, reason=self.phrase
+            self.status, self.headers, content, method=method, url=url, reason=self.phrase
         )
 
     def reason(self) -> str:
@@ -445,7 +451,7 @@ class _Failure:
     def result(self, method: str, url: str) -> None:  # pragma: no cover - never decided
         raise AssertionError("a try without an answer has no result")
 
-    def error(self, method: str, url: str) -> exc.QaseError:
+    def error(self, method: str, url: str, auth: TokenAuth) -> exc.QaseError:
         return self.failure
 
     def reason(self) -> str:
@@ -601,7 +607,7 @@ class Transport:
             if decision.action == "return":
                 return answer.result(method, url)
             if decision.action == "raise":
-                raise answer.error(method, url)
+                raise answer.error(method, url, self._auth)
             lost = lost or (isinstance(answer, _Failure) and answer.sent)
             await self._wait(
                 answer.reason(), decision.wait, attempt, method, url, gated=outcome.status == 429
@@ -741,7 +747,7 @@ def _transport_error(
 ) -> exc.TransportError:
     """One line naming what failed; the token, should the cause quote it, masked."""
     name = type(error).__name__
-    detail = auth.redact(" ".join((str(error) or name).split())[:300])
+    detail = auth.redact(one_line(str(error) or name)[:300])
     cls = (
         exc.RequestTimeoutError if isinstance(error, httpx.TimeoutException) else exc.TransportError
     )

@@ -296,3 +296,21 @@ def test_retry_after_extremes(value: str) -> None:
     """inf stays inf (the client refuses it), NaN is unparsable (the 60 s default)."""
     parsed = parse_retry_after(value)
     assert parsed == {"inf": float("inf"), "1e12": 1e12, "-inf": 0.0}.get(value, 60.0)
+
+
+async def test_error_messages_are_one_line_and_never_quote_the_token() -> None:
+    """A server echoing the token in a multi-line errorMessage: one line, token masked."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        message = f"bad token\n{request.headers['Token']}\r\n  try again"
+        fields = [{"field": "title\nx", "error": f"echo {request.headers['Token']}"}]
+        return httpx.Response(422, json={"errorMessage": message, "errorFields": fields})
+
+    async with QaseClient(TOKEN, transport=httpx.MockTransport(handler)) as qase:
+        with pytest.raises(exc.UnprocessableEntityError) as info:
+            await qase.projects.get("DEMO")
+    text = str(info.value)
+    assert "\n" not in text
+    assert "\r" not in text
+    assert TOKEN not in text
+    assert "bad token *** try again" in text
