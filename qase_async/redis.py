@@ -40,6 +40,7 @@ so a restarted (empty) Redis knows the whole window before anyone relies on it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 import math
@@ -362,6 +363,7 @@ class RedisLimiter:
         self._register_script: AsyncScript = client.register_script(_REGISTER)
         self._process_id = uuid.uuid4().hex
         self._lock = asyncio.Lock()
+        self._gate_moved = asyncio.Event()  # set (and replaced) by every pause()
         self._tasks: set[asyncio.Task[None]] = set()
         self._backend: Backend = "redis"
         self._local: SlidingWindowLimiter | None = None
@@ -450,7 +452,11 @@ class RedisLimiter:
                 # The local cool-down holds whatever happens to Redis.
                 pause = self._check_gate(max_wait)
                 if pause > 0:
-                    await asyncio.sleep(pause)
+                    # Wake early if the gate moves: a refusing pause fails us at once.
+                    moved = self._gate_moved
+                    with contextlib.suppress(TimeoutError):
+                        async with asyncio.timeout(pause):
+                            await moved.wait()
                     continue
                 if self._backend == "redis":
                     try:
@@ -510,6 +516,8 @@ class RedisLimiter:
         self._cooldown_until = max(self._cooldown_until, until)
         if refuse:
             self._refuse_until = max(self._refuse_until, until)
+        self._gate_moved.set()
+        self._gate_moved = asyncio.Event()
         if seconds > 0:
             self._spawn(self._pause_redis(seconds))
 

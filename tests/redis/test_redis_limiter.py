@@ -249,3 +249,18 @@ async def test_a_huge_retry_after_never_outlives_max_wait_in_redis(redis_url: st
     permit = await asyncio.wait_for(fresh.acquire(), 5)  # a new process is not locked out
     fresh.release(permit)
     await fresh.aclose()
+
+
+async def test_a_refusing_pause_fails_a_caller_already_waiting_at_once(limiters: Factory) -> None:
+    """A call waiting out a 5 s cool-down raises as soon as a refusing pause comes in."""
+    limiter = limiters(rate_limit=RateLimit(10, per=1.0))
+    limiter.pause(5.0)
+    waiting = asyncio.ensure_future(limiter.acquire())
+    queued = asyncio.ensure_future(limiter.acquire())
+    await asyncio.sleep(0.05)
+    assert not waiting.done()
+    limiter.pause(5.0, refuse=True)
+    results = await asyncio.wait_for(asyncio.gather(waiting, queued, return_exceptions=True), 2)
+    assert [type(r) for r in results] == [RateLimitedError, RateLimitedError]
+    with pytest.raises(RateLimitedError):
+        await limiter.acquire(max_wait=60.0)
