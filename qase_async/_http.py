@@ -641,8 +641,11 @@ class Transport:
                     files=files,
                     timeout=self._timeout or httpx.USE_CLIENT_DEFAULT,
                 )
-            except Exception as error:
-                return _Failure(_transport_error(error, method, url, self._auth), sent=False)
+            except Exception as error:  # arguments httpx cannot encode: final, nothing sent
+                detail = self._auth.redact(one_line(str(error))[:300])
+                raise exc.InvalidArgumentError(
+                    f"cannot build {method} {url}: {type(error).__name__}: {detail}"
+                ) from error
             if self.closed:
                 raise exc.ClientClosedError(f"the client is closed ({method} {url} not sent)")
             max_wait = min(self._retry.max_wait, ends - asyncio.get_running_loop().time())

@@ -314,3 +314,19 @@ async def test_error_messages_are_one_line_and_never_quote_the_token() -> None:
     assert "\r" not in text
     assert TOKEN not in text
     assert "bad token *** try again" in text
+
+
+async def test_a_request_httpx_cannot_build_is_an_invalid_argument() -> None:
+    """A body httpx cannot encode raises InvalidArgumentError, once, nothing sent."""
+    sent = 0
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        nonlocal sent
+        sent += 1
+        return httpx.Response(200, json={"status": True, "result": {}})
+
+    async with QaseClient("t", transport=httpx.MockTransport(handler)) as qase:
+        with pytest.raises(exc.InvalidArgumentError, match="cannot build GET"):
+            await qase._transport.request("GET", "/x", json_body={"filter": object()})
+    assert sent == 0
+    assert qase.stats.requests == 0
