@@ -50,5 +50,5 @@ def test_the_summary_counts_what_the_server_saw_and_the_cool_downs(
     figures = re.search(r"(\d+) requests in [\d.]+s \(([\d.]+)s waiting: .*?([\d.]+)s 429", out)
     assert figures is not None, out
     assert int(figures.group(1)) == door.seen
-    assert float(figures.group(2)) >= 0.5
-    assert float(figures.group(3)) >= 0.5
+    assert float(figures.group(2)) >= 0.25  # not the "0.0s" of a cool-down left uncounted
+    assert float(figures.group(3)) >= 0.25
