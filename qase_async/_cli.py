@@ -15,6 +15,7 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, TextIO
 
+from ._cli_read import add_read_parser
 from ._cli_upload import add_upload_parser
 
 if TYPE_CHECKING:
@@ -250,6 +251,7 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     _add_fake_server(subparsers)
     add_upload_parser(subparsers)
+    add_read_parser(subparsers)
     for sub in subparsers.choices.values():
         # Each subcommand reports usage errors with its own usage, not the top level's.
         sub.set_defaults(parser=sub)

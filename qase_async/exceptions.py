@@ -15,7 +15,8 @@ cattrs exceptions never escape raw (they are kept as ``__cause__``)::
     ├── DecodeError                   a body did not match the expected model (names the field path)
     ├── PaginationLimitError          offset paging hit the service's 100,000 ceiling
     ├── RedisUnavailableError         Redis is unreachable and the limiter was told to raise
-    ├── JUnitError                    a JUnit report cannot be read
+    ├── ReportError                   a test report cannot be read (missing, malformed, ...)
+    │   └── JUnitError                ... a JUnit XML one
     ├── UploadError                   a fatal error stopped an upload (names the spool file)
     └── APIError                      the service answered with an error status
         ├── ClientError               4xx not listed below
@@ -70,6 +71,7 @@ __all__ = [
     "RateLimitedError",
     "RedirectError",
     "RedisUnavailableError",
+    "ReportError",
     "RequestTimeoutError",
     "ResponseTooLargeError",
     "ServerError",
@@ -110,6 +112,15 @@ class InvalidArgumentError(QaseError, ValueError):
     Raised before anything is sent: an empty, ``.`` or ``..`` path segment, an id that is
     not an ``int`` (a float or a bool), a page size or offset outside the service's range.
     """
+
+
+class ReportError(QaseError, ValueError):
+    """A test report cannot be read as a whole (missing, unreadable, malformed, unknown
+    format). The message is one line that names the file."""
+
+
+class JUnitError(ReportError):
+    """A JUnit XML report cannot be read (missing, unreadable, malformed, not JUnit)."""
 
 
 class ClientClosedError(QaseError):
@@ -286,13 +297,6 @@ class InsufficientStorageError(ServerError):
 
 class RedisUnavailableError(QaseError):
     """Redis could not be reached and the limiter was told to raise (``on_redis_error``)."""
-
-
-class JUnitError(QaseError, ValueError):
-    """A report cannot be read (missing, unreadable or malformed XML).
-
-    The message is one line that names the file.
-    """
 
 
 class UploadError(QaseError):

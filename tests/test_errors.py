@@ -201,10 +201,11 @@ def test_every_exception_pickles_with_its_attributes(error: exc.QaseError) -> No
 
 def test_every_exception_class_lives_in_exceptions() -> None:
     """The classes moved from the uploader, the JUnit reader and the Redis limiter."""
-    from qase_async import _junit, _upload, redis
+    from qase_async import _upload, redis
+    from qase_async.reports import junit
 
     assert _upload.UploadError is exc.UploadError
-    assert _junit.JUnitError is exc.JUnitError
+    assert junit.JUnitError is exc.JUnitError
     assert redis.RedisUnavailableError is exc.RedisUnavailableError
 
 
