@@ -35,7 +35,7 @@ import attrs
 
 from . import exceptions as exc
 from ._cli_read import REPORTS_HELP, add_reading_options, reading_from
-from ._http import DEFAULT_BASE_URL, check_base_url, is_loopback
+from ._http import DEFAULT_BASE_URL, ClientStats, check_base_url, is_loopback
 from ._ratelimit import RateLimit
 from ._upload import (
     SpoolHeader,
@@ -379,12 +379,33 @@ def _explain(error: exc.QaseError) -> str:
     return str(error)
 
 
-def _summary(report: UploadReport, code: str, *, fake: bool, completed_asked: bool) -> str:
+def _summary(
+    report: UploadReport,
+    code: str,
+    *,
+    fake: bool,
+    completed_asked: bool,
+    stats: ClientStats | None = None,
+) -> str:
     where = f"run {report.run_id} of {code}" + (" on the built-in fake server" if fake else "")
+    # The client's own counters, when given, cover every request of the command (the
+    # checks and the run's creation too) and every wait, 429 cool-downs included.
+    if stats is None:
+        requests, waits = (
+            report.requests,
+            f"{report.rate_limit_wait:.1f}s waiting on the rate limit",
+        )
+    else:
+        window = stats.rate_limit_wait - stats.cooldown_wait
+        requests = stats.requests
+        waits = (
+            f"{stats.waited:.1f}s waiting: {window:.1f}s rate limit, "
+            f"{stats.cooldown_wait:.1f}s 429 cool-down, {stats.backoff_wait:.1f}s retry backoff"
+        )
     lines = [
         f"Sent {report.sent} results to {where}: {len(report.failed)} refused, "
-        f"{report.attachments_uploaded} files attached, {report.requests} requests in "
-        f"{report.duration:.1f}s ({report.rate_limit_wait:.1f}s waiting on the rate limit)."
+        f"{report.attachments_uploaded} files attached, {requests} requests in "
+        f"{report.duration:.1f}s ({waits})."
     ]
     for failure in report.failed:
         lines.append(f"  refused: {failure.title} (id {failure.id}): {failure.reason}")
@@ -419,6 +440,7 @@ def _emit(
     code: str,
     out: IO[str],
     reading: Reading,
+    stats: ClientStats | None = None,
 ) -> None:
     if not report.spool_path:
         # Every text file written for attaching is uploaded (or refused) by now; a spool
@@ -436,7 +458,8 @@ def _emit(
         return
     if reading.log.statuses or reading.log.refused or reading.log.warnings:
         print("\n".join(reading.summary_lines()), file=out)
-    print(_summary(report, code, fake=args.fake, completed_asked=args.complete), file=out)
+    summary = _summary(report, code, fake=args.fake, completed_asked=args.complete, stats=stats)
+    print(summary, file=out)
 
 
 def _state_path(args: argparse.Namespace, base_url: str, code: str) -> Path:
@@ -606,10 +629,12 @@ async def _run(
                                            interrupts, progress, options)  # fmt: skip
             except UploadError as error:
                 progress.close()
-                return _stopped(error, args, code, base_url, out, err, reading, interrupts)
+                return _stopped(
+                    error, args, code, base_url, out, err, reading, interrupts, owner.stats
+                )
             finally:
                 progress.close()
-    _emit(report, args, code, out, reading)
+    _emit(report, args, code, out, reading, owner.stats)
     return 0 if report.ok and reading.ok else 1
 
 
@@ -719,13 +744,15 @@ async def _resume(
                 report = await uploader.resume(args.resume, any_base_url=True)
             except UploadError as error:
                 progress.close()
-                return _stopped(error, args, code, base_url, out, err, reading, interrupts)
+                return _stopped(
+                    error, args, code, base_url, out, err, reading, interrupts, owner.stats
+                )
             finally:
                 progress.close()
             if args.complete and report.ok:
                 await complete_run(client, code, header.run_id)
                 report = attrs.evolve(report, run_completed=True)
-    _emit(report, args, code, out, reading)
+    _emit(report, args, code, out, reading, owner.stats)
     return 0 if report.ok and reading.ok else 1
 
 
@@ -738,6 +765,7 @@ def _stopped(
     err: IO[str],
     reading: Reading,
     interrupts: _Interrupts,
+    stats: ClientStats,
 ) -> int:
     """Say what a stopped upload did, where the rest is, and how to send it."""
     report = error.report
@@ -762,5 +790,5 @@ def _stopped(
             + _resume_command(args, report.spool_path, base_url),
             file=err,
         )
-    _emit(report, args, code, out, reading)
+    _emit(report, args, code, out, reading, stats)
     return status

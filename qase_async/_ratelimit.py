@@ -45,7 +45,7 @@ import attrs
 import httpx
 from aiolimiter import AsyncLimiter
 
-from .exceptions import ClientClosedError
+from .exceptions import ClientClosedError, RateLimitedError
 
 __all__ = ["LANES", "Limiter", "Permit", "Priority", "RateLimit", "SlidingWindowLimiter"]
 
@@ -179,7 +179,10 @@ class Limiter(Protocol):
     ``acquire`` is awaited before every request. ``release`` is called exactly once per
     permit, when the response (or the failure) is in: with the response headers, and
     ``sent=False`` only when the request certainly never reached the server. ``pause``
-    is the cool-down gate: no permit is granted until ``seconds`` have passed.
+    is the cool-down gate: no permit is granted until ``seconds`` (finite) have passed;
+    with ``refuse=True`` every ``acquire`` during the cool-down raises
+    :class:`~qase_async.RateLimitedError` at once, and ``acquire`` raises it whenever the
+    gate would hold the caller longer than ``max_wait``. Nothing waits unboundedly.
     ``priority`` names the request's lane (see :data:`LANES`).
     """
 
@@ -191,7 +194,7 @@ class Limiter(Protocol):
         self, permit: Permit, *, headers: Mapping[str, str] | None = None, sent: bool = True
     ) -> None: ...
 
-    def pause(self, seconds: float) -> None: ...
+    def pause(self, seconds: float, *, refuse: bool = False) -> None: ...
 
     async def aclose(self) -> None: ...
 
@@ -208,6 +211,25 @@ def _header_int(headers: Mapping[str, str], name: str) -> int | None:
     except ValueError:
         return None
     return number if number >= 0 else None
+
+
+def gate_error(remaining: float, *, refused: bool) -> RateLimitedError:
+    """The error of an ``acquire`` that the cool-down gate turns away."""
+    why = "the service asked for longer than max_wait" if refused else "longer than max_wait"
+    return RateLimitedError(
+        f"rate-limit cool-down for another {remaining:.1f}s ({why}); not sent",
+        retry_after=remaining,
+    )
+
+
+def check_pause(seconds: float) -> float:
+    """A cool-down length as ``pause`` takes it: finite, and never negative."""
+    if not math.isfinite(seconds):
+        raise ValueError("a cool-down must be a finite number of seconds")
+    return max(0.0, seconds)
+
+
+_Waiter = tuple[asyncio.Future[Permit], float, float]
 
 
 class SlidingWindowLimiter:
@@ -227,6 +249,7 @@ class SlidingWindowLimiter:
         self._in_flight = 0
         self._debt = 0  # slots to retire on release after the limit shrank
         self._cooldown_until = 0.0
+        self._refuse_until = 0.0  # during a refused cool-down every acquire raises
         # Our recent send and response times (each sorted, as both only grow) and how many
         # older ones were dropped: enough to tell our own traffic from someone else's.
         self._sends: list[float] = []
@@ -236,12 +259,9 @@ class SlidingWindowLimiter:
         self._foreign: list[float] = []  # expiry of each slot reserved for others' traffic
         # Callers waiting for a slot, one queue per lane, each first come first served;
         # each gets its permit through its future, so every slot that comes due is
-        # granted in one go.
-        self._waiters: tuple[deque[tuple[asyncio.Future[Permit], float]], ...] = (
-            deque(),
-            deque(),
-            deque(),
-        )
+        # granted in one go. An entry is (future, start, latest): the caller's start and
+        # the latest time its max_wait lets the cool-down gate hold it.
+        self._waiters: tuple[deque[_Waiter], ...] = (deque(), deque(), deque())
         # Slots each lane holds in the window: in flight, and the times at which its
         # released slots come free (a min-heap per lane, pruned as they pass).
         self._lane_flying = [0, 0, 0]
@@ -278,13 +298,19 @@ class SlidingWindowLimiter:
         Args:
             priority: The request's lane; higher lanes are granted first, and bulk never
                 takes the reserve (see the module's docstring).
-            max_wait: Accepted for the :class:`Limiter` protocol.
+            max_wait: The longest the cool-down gate may hold the call.
+
+        Raises:
+            RateLimitedError: The cool-down gate would hold the call longer than
+                ``max_wait``, or it was closed with ``refuse=True``.
         """
         rank = _RANK[priority]
         start = self._clock()
+        self._check_gate(start, max_wait)
         if self._pacer is not None:
             await self._pacer.acquire()
         now = self._clock()
+        self._check_gate(now, max_wait)
         if (
             not any(self._waiters)
             and self._due(now)
@@ -293,7 +319,8 @@ class SlidingWindowLimiter:
             return self._take(now, start, rank)
         waiter: asyncio.Future[Permit] = asyncio.get_running_loop().create_future()
         queue = self._waiters[rank]
-        queue.append((waiter, start))
+        entry = (waiter, start, now + max_wait)
+        queue.append(entry)
         self._dispatch()
         try:
             return await waiter
@@ -303,8 +330,13 @@ class SlidingWindowLimiter:
                 self.release(waiter.result(), sent=False)
             else:
                 with contextlib.suppress(ValueError):
-                    queue.remove((waiter, start))
+                    queue.remove(entry)
             raise
+
+    def _check_gate(self, now: float, max_wait: float) -> None:
+        remaining = self._cooldown_until - now
+        if remaining > 0 and (now < self._refuse_until or remaining > max_wait):
+            raise gate_error(remaining, refused=now < self._refuse_until)
 
     def _due(self, now: float) -> bool:
         return now >= self._cooldown_until and bool(self._free) and self._free[0] <= now
@@ -357,7 +389,7 @@ class SlidingWindowLimiter:
                 if wakes:
                     self._timer = loop.call_later(min(wakes) - now, self._dispatch)
                 return  # or a release dispatches again
-            waiter, start = queues[rank].popleft()
+            waiter, start, _ = queues[rank].popleft()
             waiter.set_result(self._take(now, start, rank))
 
     def release(
@@ -387,13 +419,34 @@ class SlidingWindowLimiter:
         if any(self._waiters):
             self._dispatch()
 
-    def pause(self, seconds: float) -> None:
-        """Grant no permit for ``seconds`` (extends, never shortens, a running pause)."""
-        until = self._clock() + max(0.0, seconds)
+    def pause(self, seconds: float, *, refuse: bool = False) -> None:
+        """Grant no permit for ``seconds`` (extends, never shortens, a running pause).
+
+        With ``refuse``, callers waiting now and every ``acquire`` until the pause ends
+        raise :class:`RateLimitedError` instead; so do waiters it would hold longer than
+        their ``max_wait``.
+        """
+        now = self._clock()
+        until = now + check_pause(seconds)
+        if refuse:
+            self._refuse_until = max(self._refuse_until, until)
         if until > self._cooldown_until:
             self._cooldown_until = until
-            if any(self._waiters):
-                self._dispatch()
+        refused = now < self._refuse_until
+        for queue in self._waiters:
+            kept: deque[_Waiter] = deque()
+            for entry in queue:
+                waiter, _, latest = entry
+                if waiter.done():
+                    continue
+                if refused or latest < self._cooldown_until:
+                    waiter.set_exception(gate_error(self._cooldown_until - now, refused=refused))
+                else:
+                    kept.append(entry)
+            queue.clear()
+            queue.extend(kept)
+        if any(self._waiters):
+            self._dispatch()
 
     async def aclose(self) -> None:
         """Stop the wake-up timer; callers still waiting get :class:`ClientClosedError`."""
@@ -402,7 +455,7 @@ class SlidingWindowLimiter:
             self._timer = None
         for queue in self._waiters:
             while queue:
-                waiter, _ = queue.popleft()
+                waiter, _, _ = queue.popleft()
                 if not waiter.done():
                     waiter.set_exception(
                         ClientClosedError("closed while waiting for the rate limit")

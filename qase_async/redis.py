@@ -49,6 +49,7 @@ so a restarted (empty) Redis knows the whole window before anyone relies on it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 import math
@@ -74,8 +75,10 @@ from ._ratelimit import (
     RateLimit,
     SlidingWindowLimiter,
     _header_int,
+    check_pause,
+    gate_error,
 )
-from .exceptions import ConfigurationError, QaseError
+from .exceptions import ConfigurationError, RedisUnavailableError
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
@@ -126,10 +129,6 @@ if resume > tonumber(redis.call('GET', KEYS[1]) or '0') then
 end
 return 0
 """
-
-
-class RedisUnavailableError(QaseError):
-    """Redis could not be reached and the limiter was told to raise (``on_redis_error``)."""
 
 
 @attrs.define(slots=True, eq=False)
@@ -289,6 +288,7 @@ class RedisLimiter:
         self._grace = 2 * timeout + 1.0  # a ticket outlives its owner's sleep by this
         self._poll = min(0.05, self._per / 20)
         self._in_use = 0
+        self._gate_moved = asyncio.Event()  # set (and replaced) by every pause()
         self._tasks: set[asyncio.Task[None]] = set()
         self._backend: Backend = "redis"
         self._local: SlidingWindowLimiter | None = None
@@ -300,6 +300,7 @@ class RedisLimiter:
         self._next_probe = 0.0
         self._resume_at = 0.0
         self._cooldown_until = 0.0
+        self._refuse_until = 0.0
         self._peers = 0
         self._rng = random.Random()
         self._pacer = (
@@ -372,35 +373,44 @@ class RedisLimiter:
         Args:
             priority: The request's lane, ordered across every process (see
                 :data:`~qase_async.LANES`); bulk never takes the shared reserve.
-            max_wait: Accepted for the :class:`~qase_async.Limiter` protocol.
+            max_wait: The longest a cool-down (this process's, or the one shared in
+                Redis after another process's 429) may hold the call.
 
         Raises:
             RedisUnavailableError: Redis failed and ``on_redis_error="raise"``.
+            RateLimitedError: This process's cool-down gate or the shared one would hold
+                the call longer than ``max_wait``, or this process's was closed with
+                ``refuse=True``.
         """
         rank = _RANK[priority]
         start = time.monotonic()
+        self._check_gate(max_wait)
         if self._pacer is not None:
             await self._pacer.acquire()
         ticket = uuid.uuid4().hex
         async with self._locks[priority]:
             try:
-                return await self._acquire_in_lane(priority, rank, start, ticket)
+                return await self._acquire_in_lane(priority, rank, start, ticket, max_wait)
             except BaseException:
                 self._spawn(self._drop_ticket(ticket))
                 raise
 
     async def _acquire_in_lane(
-        self, priority: Priority, rank: int, start: float, ticket: str
+        self, priority: Priority, rank: int, start: float, ticket: str, max_wait: float
     ) -> Permit:
         while True:
             # The local cool-down holds whatever happens to Redis.
-            pause = self._cooldown_until - time.monotonic()
+            pause = self._check_gate(max_wait)
             if pause > 0:
-                await asyncio.sleep(pause)
+                # Wake early if the gate moves: a refusing pause fails us at once.
+                moved = self._gate_moved
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(pause):
+                        await moved.wait()
                 continue
             if self._backend == "redis":
                 try:
-                    grant = await self._acquire_redis(start, ticket, rank)
+                    grant = await self._acquire_redis(start, ticket, rank, max_wait)
                 except self._errors as error:
                     self._fall_back(error)
                     continue
@@ -441,12 +451,31 @@ class RedisLimiter:
                 self._local.pause(self._per + SAFETY_MARGIN)
             self._update_settled()
 
-    def pause(self, seconds: float) -> None:
-        """Grant no permit, here or in any other process, for ``seconds``."""
-        seconds = max(0.0, seconds)
-        self._cooldown_until = max(self._cooldown_until, time.monotonic() + seconds)
+    def pause(self, seconds: float, *, refuse: bool = False) -> None:
+        """Grant no permit, here or in any other process, for ``seconds``.
+
+        With ``refuse``, every ``acquire`` of this process raises
+        :class:`~qase_async.RateLimitedError` until the pause ends (other processes wait
+        it out: the shared key lasts ``seconds``, which the client caps at its
+        ``RetryPolicy.max_wait``).
+        """
+        seconds = check_pause(seconds)
+        until = time.monotonic() + seconds
+        self._cooldown_until = max(self._cooldown_until, until)
+        if refuse:
+            self._refuse_until = max(self._refuse_until, until)
+        self._gate_moved.set()
+        self._gate_moved = asyncio.Event()
         if seconds > 0:
             self._spawn(self._pause_redis(seconds))
+
+    def _check_gate(self, max_wait: float) -> float:
+        """Seconds the local cool-down has left; raises when it may not be waited out."""
+        now = time.monotonic()
+        remaining = self._cooldown_until - now
+        if remaining > 0 and (now < self._refuse_until or remaining > max_wait):
+            raise gate_error(remaining, refused=now < self._refuse_until)
+        return remaining
 
     async def aclose(self) -> None:
         """Wait for pending releases to reach Redis (briefly), then close our connection."""
@@ -506,7 +535,9 @@ class RedisLimiter:
         except self._errors as error:  # its ticket expires by itself
             logger.debug("ticket not dropped in Redis (%s)", type(error).__name__)
 
-    async def _acquire_redis(self, start: float, permit_id: str, rank: int) -> _Grant | None:
+    async def _acquire_redis(
+        self, start: float, permit_id: str, rank: int, max_wait: float
+    ) -> _Grant | None:
         result = await self._take_slot(permit_id, rank, admitted=False)
         self._peers = int(result[2])
         if int(result[0]) == 1:
@@ -523,6 +554,9 @@ class RedisLimiter:
             self._update_settled()
             return grant
         hint = float(result[1])
+        cooldown = float(result[3])
+        if cooldown > max_wait:  # another process's 429: its cool-down is the gate too
+            raise gate_error(cooldown, refused=False)
         # A slot still in flight frees no sooner than a window after its release, but a
         # request that never went out frees its slot at once: poll for that.
         wait = min(self._per / 20, 0.25) if hint < 0 else min(hint, max(1.0, self._per / 20))

@@ -9,7 +9,7 @@ import pytest
 
 from qase_async import LANES, Permit, Priority, QaseClient, RateLimit, SlidingWindowLimiter
 from qase_async._ratelimit import next_lane, reserve_slots
-from qase_async.exceptions import ClientClosedError, ConfigurationError
+from qase_async.exceptions import ClientClosedError, ConfigurationError, RateLimitedError
 
 from .window_server import WindowServer, serve
 
@@ -248,3 +248,32 @@ async def test_lane_records_stay_a_window_long_on_the_fast_path() -> None:
     for _ in range(5000):
         limiter.release(await limiter.acquire(priority="normal"))
     assert len(limiter._lane_cooling[1]) < 50
+
+
+async def test_a_refusing_pause_fails_the_waiters_of_every_lane() -> None:
+    """A refused cool-down turns away the callers queued in each lane, not only normal's."""
+    limiter = SlidingWindowLimiter(RateLimit(5, per=1.0))
+    limiter.pause(0.5)
+    tasks = await _queue(limiter, list(LANES))
+    _GRANTED.pop(id(limiter))
+    assert not any(task.done() for task in tasks)
+    limiter.pause(30.0, refuse=True)
+    results = await asyncio.wait_for(asyncio.gather(*tasks, return_exceptions=True), 1)
+    assert [type(result) for result in results] == [RateLimitedError] * len(LANES)
+
+
+async def test_a_longer_pause_fails_only_the_bulk_waiter_it_would_hold_too_long() -> None:
+    """A bulk caller that accepted 1 s is refused when the gate moves to 30 s; an
+    interactive caller that accepted 60 s keeps its place."""
+    limiter = SlidingWindowLimiter(RateLimit(5, per=1.0))
+    limiter.pause(0.5)
+    patient = asyncio.ensure_future(limiter.acquire(priority="interactive", max_wait=60.0))
+    hasty = asyncio.ensure_future(limiter.acquire(priority="bulk", max_wait=1.0))
+    await asyncio.sleep(0.01)
+    limiter.pause(30.0)
+    with pytest.raises(RateLimitedError):
+        await asyncio.wait_for(hasty, 1)
+    assert not patient.done()
+    await limiter.aclose()
+    with pytest.raises(ClientClosedError):
+        await patient

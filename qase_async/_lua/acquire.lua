@@ -1,4 +1,6 @@
 -- Take a slot of the shared window for one request, in its lane, or say how long to wait.
+-- Returns {1, now, peers, ours, seq, slots in use} for a grant, or
+-- {0, seconds to wait (-1: poll), peers, cool-down seconds left, slots in use}.
 --
 -- KEYS: slots, foreign, cooldown, limit, seq, resume, peers, held:interactive, held:normal,
 --       held:bulk, queue:interactive, queue:normal, queue:bulk, alive
@@ -51,15 +53,17 @@ end
 if ARGV[6] == '1' then return grant() end
 
 redis.call('ZADD', queues[lane + 1], 'NX', now, id)
+-- The shared 429 cool-down's seconds left go back too: the caller's max_wait bounds them.
+local cooldown = tonumber(redis.call('GET', KEYS[3]) or '0')
 local function wait(seconds, n)
   redis.call('ZADD', alive, now + math.max(seconds, 0) + tonumber(ARGV[11]), id)
   for _, queue in ipairs(queues) do redis.call('PEXPIRE', queue, ttl) end
   redis.call('PEXPIRE', alive, ttl)
-  return {0, string.format('%.6f', seconds), peers, n}
+  return {0, string.format('%.6f', seconds), peers,
+          string.format('%.6f', math.max(cooldown - now, 0)), n}
 end
 
-local gate = math.max(tonumber(redis.call('GET', KEYS[3]) or '0'),
-                      tonumber(redis.call('GET', KEYS[6]) or '0'))
+local gate = math.max(cooldown, tonumber(redis.call('GET', KEYS[6]) or '0'))
 local n = redis.call('ZCARD', KEYS[1])
 if gate > now then return wait(gate - now, n) end
 local limit = tonumber(ARGV[2])

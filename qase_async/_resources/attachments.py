@@ -39,7 +39,7 @@ class _Exact(io.RawIOBase):
     """A file seen as exactly ``size`` bytes from its start: the size sent in the headers.
 
     A file that grows while it is sent is cut at the size it had when it was checked; one
-    that shrinks raises ``OSError`` (turned into :class:`AttachmentReadError`).
+    that shrinks (or fails to read) raises :class:`AttachmentReadError`.
     """
 
     def __init__(self, file: IO[bytes], size: int, name: str) -> None:
@@ -75,9 +75,14 @@ class _Exact(io.RawIOBase):
         want = left if size is None or size < 0 else min(size, left)
         if want <= 0:
             return b""
-        chunk = self._file.read(want)
+        # Raised as the client's own error, the request path ends the call with it at
+        # once: retrying a file that shrank or cannot be read would not help.
+        try:
+            chunk = self._file.read(want)
+        except OSError as error:
+            raise _unreadable(self._name, error) from None
         if not chunk:
-            raise OSError(f"{self._name!r} shrank while it was being sent")
+            raise AttachmentReadError(f"{self._name!r} shrank while it was being sent")
         self._pos += len(chunk)
         return chunk
 
@@ -236,12 +241,9 @@ class Attachments(Resource):
                     raise _unreadable(upload.name, error) from None
                 exact = _Exact(handle, upload.size, upload.name)
                 parts.append(("file[]", (upload.name, exact, upload.mime)))
-            try:
-                # The files stay open across retries: each try rewinds and streams them
-                # again. A lost answer is retried: at worst an unreferenced copy is stored.
-                result = await self._t.request(
-                    "POST", f"/attachment/{seg(code)}", files=parts, idempotent=True
-                )
-            except OSError as error:
-                raise AttachmentReadError(f"cannot send the files: {error}") from None
+            # The files stay open across retries: each try rewinds and streams them again.
+            # A lost answer is retried: at worst an unreferenced copy is stored.
+            result = await self._t.request(
+                "POST", f"/attachment/{seg(code)}", files=parts, idempotent=True
+            )
         return structure(result, builtins.list[UploadedAttachment])
