@@ -16,7 +16,6 @@ from qase_async import (
     RequestTimeoutError,
     ResponseTooLargeError,
     RetryPolicy,
-    TransportError,
 )
 
 from ._loopback import read_request, serve
@@ -208,20 +207,29 @@ async def test_cookies_are_never_kept() -> None:
     assert sent_cookies == [None] * 50
 
 
-async def test_a_file_that_grows_while_it_is_sent_gives_a_transport_error(tmp_path: Path) -> None:
-    """h11 refuses more bytes than the Content-Length announced: a typed error, not a raw one."""
+async def test_a_file_that_grows_while_it_is_sent_is_sent_as_it_was_checked(
+    tmp_path: Path,
+) -> None:
+    """A log still being written while it is uploaded: exactly the bytes it had when it was
+    checked go out (no protocol error, no raw exception), and the upload succeeds."""
     report = tmp_path / "trace.log"
     report.write_bytes(b"x" * (4 * 2**20))
+    bodies: list[bytes] = []
 
     async def grow(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        await reader.readuntil(b"\r\n\r\n")
         with report.open("ab") as more:
             more.write(b"y" * (4 * 2**20))
-        while await reader.read(2**16):
-            pass
+        _, body = await read_request(reader)
+        bodies.append(body)
+        answer = json.dumps({"status": True, "result": [{"hash": "h", "filename": "trace.log"}]})
+        writer.write(
+            b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n"
+            + f"content-length: {len(answer)}\r\n\r\n{answer}".encode()
+        )
+        await writer.drain()
 
     async with serve(grow) as url, QaseClient(TOKEN, base_url=url) as qase:
-        with pytest.raises(TransportError) as info:
-            await asyncio.wait_for(qase.attachments.upload("DEMO", report), 10)
-    assert "LocalProtocolError" in str(info.value)
-    assert "\n" not in str(info.value)
+        uploaded = await asyncio.wait_for(qase.attachments.upload("DEMO", report), 10)
+    assert [u.hash for u in uploaded] == ["h"]
+    assert bodies[0].count(b"x") == 4 * 2**20
+    assert b"yyyy" not in bodies[0]

@@ -39,7 +39,7 @@ def test_the_summary_counts_what_the_server_saw_and_the_cool_downs(
     """N requests at the server print as N; 429 cool-downs print as waiting."""
     door = Counting(FakeQase().transport())
 
-    async def client(args: argparse.Namespace) -> QaseClient:
+    async def client(args: argparse.Namespace, base_url: str) -> QaseClient:
         return QaseClient("fake-token", transport=door)
 
     monkeypatch.setattr(cli_upload, "_client", client)
