@@ -12,6 +12,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -53,7 +54,13 @@ def server() -> Iterator[str]:
     )
     try:
         assert process.stdout is not None
-        line = process.stdout.readline()  # the server prints its origin once it listens
+        # The server prints its origin once it listens; a server that never does is killed.
+        watchdog = threading.Timer(DEADLINE, process.kill)
+        watchdog.start()
+        try:
+            line = process.stdout.readline()
+        finally:
+            watchdog.cancel()
         found = re.search(r"(http://[\w.:\[\]]+)/v1", line)
         assert found, f"no origin in {line!r}"
         origin = found.group(1)
