@@ -618,12 +618,6 @@ def mark_spool_open(
     spool.commit()
 
 
-def spool_target(path: str | os.PathLike[str]) -> tuple[str, int]:
-    """The project code and run id a spool file belongs to."""
-    header = read_spool_header(path)
-    return header.project, header.run_id
-
-
 def _spool_items(path: Path, damaged: list[tuple[DamagedLine, bytes]]) -> Iterator[UploadItem]:
     """The results of a spool file; a line that cannot be read goes to ``damaged``."""
     with path.open("rb") as handle:
