@@ -12,6 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from ._cli_upload import add_upload_parser
+from ._version import __version__
 
 __all__ = ["build_parser", "main"]
 
@@ -123,6 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="qase-async", description="Tools around the qase-async Qase TestOps client."
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     _add_fake_server(subparsers)
     add_upload_parser(subparsers)
