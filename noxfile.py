@@ -21,8 +21,8 @@ def tests(session: nox.Session) -> None:
 def lint(session: nox.Session) -> None:
     """ruff check and ruff format --check."""
     session.install("ruff>=0.5")
-    session.run("ruff", "check", "qase_async", "tests", "benchmarks", "noxfile.py")
-    session.run("ruff", "format", "--check", "qase_async", "tests", "benchmarks", "noxfile.py")
+    session.run("ruff", "check", "qase_async", "tests", "benchmarks", "examples", "noxfile.py")
+    session.run("ruff", "format", "--check", "qase_async", "tests", "benchmarks", "examples", "noxfile.py")
 
 
 @nox.session(python=PYTHON)
