@@ -59,7 +59,7 @@ class RetryPolicy:
     for GET and DELETE and for POSTs made safe by an idempotency key (v2 results with
     ids); connection failures before anything was sent are retried for every method.
 
-    Args:
+    Attributes:
         attempts: Tries in all, the first included (1 turns retries off).
         max_wait: The longest single wait accepted; a ``Retry-After`` above it raises.
         backoff: The first backoff in seconds; it doubles with each try.

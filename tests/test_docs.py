@@ -1,0 +1,71 @@
+"""The docs site: its reference names every public name, its nav is whole, its pytest
+example passes in a project with no pytest configuration."""
+
+from __future__ import annotations
+
+import importlib
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = ROOT / "docs"
+PUBLIC_MODULES = (
+    "qase_async",
+    "qase_async.models",
+    "qase_async.exceptions",
+    "qase_async.testing",
+    "qase_async.redis",
+)
+
+
+def python_blocks(page: Path) -> list[str]:
+    """The ```python blocks of a Markdown page, in order."""
+    return re.findall(r"```python\n(.*?)```", page.read_text(encoding="utf-8"), re.S)
+
+
+@pytest.mark.parametrize("module", PUBLIC_MODULES)
+def test_the_reference_names_every_public_name(module: str) -> None:
+    """Each name in the module's ``__all__`` is rendered (``::: path``) or linked."""
+    text = "\n".join(p.read_text(encoding="utf-8") for p in (DOCS / "reference").glob("*.md"))
+    named = set(re.findall(r"^::: ([\w.]+)$", text, re.M))
+    named |= set(re.findall(r"\[`([\w.]+)`\]\[", text))
+    names = importlib.import_module(module).__all__
+    missing = [name for name in names if f"{module}.{name}" not in named]
+    assert missing == [], "run: python scripts/gen_reference.py"
+
+
+def test_the_nav_and_the_pages_agree() -> None:
+    """Every page in mkdocs.yml's nav exists, and every page under docs/ is in the nav."""
+    config = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+    nav = config[config.index("\nnav:") :]
+    listed = set(re.findall(r":\s*([\w/.-]+\.md)\s*$", nav, re.M))
+    pages = {str(p.relative_to(DOCS)) for p in DOCS.rglob("*.md")}
+    assert sorted(listed - pages) == []
+    assert sorted(pages - listed) == []
+
+
+def test_the_rate_limiting_page_shows_the_measured_figure() -> None:
+    """The figure drawn by scripts/plot_burst.py is committed and embedded."""
+    assert (DOCS / "img" / "burst.png").stat().st_size > 10_000
+    assert "](img/burst.png)" in (DOCS / "rate-limiting.md").read_text(encoding="utf-8")
+
+
+def test_the_pytest_example_passes_without_any_pytest_configuration(tmp_path: Path) -> None:
+    """The testing page's first example, verbatim, passes under pytest-asyncio's default
+    (strict) mode: a project that sets nothing, as a new user's does."""
+    (tmp_path / "test_example.py").write_text(python_blocks(DOCS / "testing.md")[0])
+    (tmp_path / "pytest.ini").write_text("[pytest]\n")  # no asyncio_mode: the default
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", str(tmp_path)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "1 passed" in done.stdout
