@@ -69,3 +69,20 @@ def test_the_pytest_example_passes_without_any_pytest_configuration(tmp_path: Pa
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "1 passed" in done.stdout
+
+
+def test_the_getting_started_program_prints_what_the_page_says() -> None:
+    """The first program of Getting started runs as written and prints the shown output."""
+    page = DOCS / "getting-started.md"
+    program = python_blocks(page)[0]
+    shown = re.search(r"It prints:\n\n```text\n(.*?)```", page.read_text(encoding="utf-8"), re.S)
+    assert shown
+    done = subprocess.run(
+        [sys.executable, "-c", program],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == shown.group(1)
