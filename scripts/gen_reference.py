@@ -36,11 +36,11 @@ SECTIONS = {
 }
 
 PAGES = {
-    "qase_async": ("client.md", "The client, uploads and limits", "qase_async"),
-    "qase_async.models": ("models.md", "Models", "qase_async.models"),
-    "qase_async.exceptions": ("exceptions.md", "Exceptions", "qase_async.exceptions"),
-    "qase_async.testing": ("testing.md", "The fake service", "qase_async.testing"),
-    "qase_async.redis": ("redis.md", "Redis limiter", "qase_async.redis"),
+    "qase_async": ("client.md", "The client, uploads and limits"),
+    "qase_async.models": ("models.md", "Models"),
+    "qase_async.exceptions": ("exceptions.md", "Exceptions"),
+    "qase_async.testing": ("testing.md", "The fake service"),
+    "qase_async.redis": ("redis.md", "Redis limiter"),
 }
 
 
@@ -69,7 +69,7 @@ def section_of(module: str, defining: str) -> str:
 
 def page(module: str, package: griffe.Object | griffe.Alias, rendered: dict[str, str]) -> str:
     """The Markdown of one module's page; ``rendered`` maps exception names to pages."""
-    filename, title, _ = PAGES[module]
+    _, title = PAGES[module]
     lines = [
         f"# {title}",
         "",
@@ -127,8 +127,7 @@ def resources_page() -> str:
         "",
     ]
     namespaces = [(name, getattr(client, name)) for name in sorted(vars(client))]
-    v2 = getattr(client, "v2")  # noqa: B009 - read like the others
-    namespaces += [(f"v2.{name}", getattr(v2, name)) for name in sorted(vars(v2))]
+    namespaces += [(f"v2.{name}", getattr(client.v2, name)) for name in sorted(vars(client.v2))]
     for attribute, namespace in namespaces:
         cls = type(namespace)
         if not cls.__module__.startswith("qase_async._resources") or attribute == "v2":
@@ -150,7 +149,7 @@ def main() -> None:
     exceptions = set(public("qase_async.exceptions"))
     rendered = {name: f"qase_async.exceptions.{name}" for name in exceptions}
     OUT.mkdir(parents=True, exist_ok=True)
-    for module, (filename, _, _) in PAGES.items():
+    for module, (filename, _) in PAGES.items():
         target = package if module == "qase_async" else package[module.split(".", 1)[1]]
         (OUT / filename).write_text(page(module, target, rendered), encoding="utf-8")
     (OUT / "resources.md").write_text(resources_page(), encoding="utf-8")
