@@ -38,6 +38,7 @@ json_loads: Final = _json_parser()
 logger: Final = logging.getLogger("qase_async")
 
 DEFAULT_BASE_URL: Final = "https://api.qase.io"
+"""The service's origin; enterprise workspaces have their own (``base_url=``)."""
 DEFAULT_TIMEOUT: Final = httpx.Timeout(30.0, connect=10.0)
 RETRYABLE_STATUSES: Final = frozenset({502, 503, 504})
 _SAFE_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS", "DELETE"})
