@@ -3,6 +3,7 @@ example passes in a project with no pytest configuration."""
 
 from __future__ import annotations
 
+import ast
 import importlib
 import re
 import subprocess
@@ -86,3 +87,34 @@ def test_the_getting_started_program_prints_what_the_page_says() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout == shown.group(1)
+
+
+@pytest.mark.parametrize(
+    "page", sorted(p.relative_to(DOCS).as_posix() for p in DOCS.rglob("*.md")), ids=str
+)
+def test_every_python_block_of_the_docs_is_valid_python(page: str) -> None:
+    """No example on the site has rotted into a syntax error (top-level ``await`` allowed,
+    as in an asyncio REPL)."""
+    for number, block in enumerate(python_blocks(DOCS / page)):
+        compile(block, f"{page}, block {number + 1}", "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
+
+
+def test_the_figure_script_measures_no_429_for_the_sliding_window(tmp_path: Path) -> None:
+    """``scripts/plot_burst.py`` still runs (at a tiny scale), draws its figure, and, as the
+    figure says, our limiter draws no 429 from the strict server."""
+    pytest.importorskip("matplotlib", reason="the figure needs the docs extra")
+    out = tmp_path / "burst.png"
+    script = ROOT / "scripts" / "plot_burst.py"
+    done = subprocess.run(
+        [sys.executable, str(script), "--requests", "5", "--per", "0.5", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    lines = dict(line.split(": ", 1) for line in done.stdout.splitlines() if ": " in line)
+    assert lines["ours"].startswith("15 requests in")
+    assert lines["ours"].endswith(", 0 x 429")
+    assert lines["bucket"].startswith("15 requests in")
+    assert out.stat().st_size > 10_000
