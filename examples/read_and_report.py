@@ -55,10 +55,8 @@ async def report(qase: QaseClient, code: str, last: int) -> None:
                 failures[result.case_id] += 1
         total = sum(statuses.values())
         rate = f"{statuses['passed'] / total:.0%}" if total else "-"
-        print(
-            f"{run.id:>5}  {statuses['passed']:>6}  {statuses['failed']:>6}  {rate:>9}  "
-            f"{run.title}"
-        )
+        passed, failed = statuses["passed"], statuses["failed"]
+        print(f"{run.id:>5}  {passed:>6}  {failed:>6}  {rate:>9}  {run.title}")
         last -= 1
         if last == 0:
             break  # leaving early is fine: the pages still in flight are cancelled
