@@ -102,7 +102,6 @@ def test_every_python_block_of_the_docs_is_valid_python(page: str) -> None:
 def test_the_figure_script_measures_no_429_for_the_sliding_window(tmp_path: Path) -> None:
     """``scripts/plot_burst.py`` still runs (at a tiny scale), draws its figure, and, as the
     figure says, our limiter draws no 429 from the strict server."""
-    pytest.importorskip("matplotlib", reason="the figure needs the docs extra")
     out = tmp_path / "burst.png"
     script = ROOT / "scripts" / "plot_burst.py"
     done = subprocess.run(
