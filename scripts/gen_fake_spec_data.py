@@ -5,9 +5,10 @@ package), so this script distils what the fake needs from it:
 
 * every operation (API version, method, path template, operation id, success status);
 * the request-body schema of each JSON operation, with ``$ref`` resolved and ``allOf``
-  merged, reduced to the keywords the fake's small validator understands;
-* a sample success body for each operation, built from the response schema and checked
-  against it with ``jsonschema``.
+  merged, reduced to the keywords the fake's small validator understands.
+
+Every operation has a handler that answers from the fake's state, so no response body is
+taken from the spec.
 
 Usage::
 
@@ -24,8 +25,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import jsonschema
-
 REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
@@ -34,8 +33,6 @@ from tests import _openapi  # noqa: E402  (the repository root must be importabl
 
 OUT = REPO / "qase_async" / "testing" / "_spec_data.json"
 KEEP = ("type", "nullable", "enum", "required", "properties", "items", "additionalProperties")
-DATE_TIME = "2021-12-30T19:23:59+00:00"
-UUID = "3fa85f64-5717-4562-b3fc-2c963f66afa6"
 
 
 class Spec:
@@ -88,110 +85,15 @@ class Spec:
             )
         return out
 
-    def sample(self, schema: Any, depth: int = 0, arrays: bool = True) -> Any:
-        """A sample value valid under ``schema`` (checked by the caller)."""
-        schema = self.deref(schema)
-        if not isinstance(schema, dict):
-            return None
-        if "allOf" in schema:
-            return self.sample(self.merged(schema), depth, arrays)
-        for key in ("oneOf", "anyOf"):
-            if key in schema:
-                return self.sample(schema[key][0], depth, arrays)
-        typ = schema.get("type")
-        if typ is None and "properties" in schema:
-            typ = "object"
-        if "enum" in schema:
-            return schema["enum"][0]
-        if "example" in schema and typ in ("string", "integer", "number", "boolean"):
-            ex = schema["example"]
-            if _type_ok(typ, ex):
-                return ex
-        if typ == "object":
-            if depth > 4:
-                return {}
-            return {
-                k: self.sample(v, depth + 1, arrays)
-                for k, v in schema.get("properties", {}).items()
-            }
-        if typ == "array":
-            if not arrays or depth > 4:
-                return []
-            return [self.sample(schema.get("items", {}), depth + 1, arrays)]
-        if typ == "string":
-            fmt = schema.get("format")
-            if fmt == "date-time":
-                return DATE_TIME
-            if fmt == "uri":
-                return "https://example.com/"
-            if fmt == "uuid":
-                return UUID
-            if fmt == "binary":
-                return ""
-            return "string"
-        if typ == "integer":
-            return 1
-        if typ == "number":
-            return 1.5
-        if typ == "boolean":
-            return True
-        return {}
-
-
-def _type_ok(typ: str, value: Any) -> bool:
-    return {
-        "string": isinstance(value, str),
-        "integer": isinstance(value, int) and not isinstance(value, bool),
-        "number": isinstance(value, (int, float)) and not isinstance(value, bool),
-        "boolean": isinstance(value, bool),
-    }[typ]
-
-
-def to_json_schema(node: Any) -> Any:
-    """Convert OpenAPI 3.0 schema dialect (``nullable``) to JSON Schema."""
-    if isinstance(node, list):
-        return [to_json_schema(x) for x in node]
-    if not isinstance(node, dict):
-        return node
-    out = {k: to_json_schema(v) for k, v in node.items() if k not in ("nullable", "example")}
-    if node.get("nullable"):
-        if "type" in out:
-            out["type"] = [out["type"], "null"]
-        if "enum" in out:
-            out["enum"] = [*out["enum"], None]
-        for key in ("allOf", "oneOf", "anyOf"):
-            if key in out or "$ref" in out:
-                out = {"anyOf": [out, {"type": "null"}]}
-                break
-    return out
-
 
 def operations(spec: Spec, version: str) -> list[dict[str, Any]]:
     """Extract the fake's operation table from one spec document."""
-    resolver_doc = to_json_schema(spec.doc)
     ops = []
     for path, item in spec.doc["paths"].items():
         for method, op in item.items():
             if method not in _openapi.METHODS:
                 continue
             status = next(code for code in op["responses"] if code.startswith("2"))
-            resp = spec.deref(op["responses"][status])
-            schema = resp.get("content", {}).get("application/json", {}).get("schema")
-            sample: Any = None
-            if schema is not None:
-                js = to_json_schema(schema)
-                validator = jsonschema.Draft7Validator(
-                    {**resolver_doc, **js} if isinstance(js, dict) else js
-                )
-                for arrays in (True, False):
-                    candidate = spec.sample(schema, arrays=arrays)
-                    if isinstance(candidate, dict):
-                        candidate["status"] = True
-                    if validator.is_valid(candidate):
-                        sample = candidate
-                        break
-                else:
-                    raise SystemExit(f"no valid sample for {method} {path}")
             body = op.get("requestBody")
             request: dict[str, Any] | None = None
             content_type = None
@@ -209,7 +111,6 @@ def operations(spec: Spec, version: str) -> list[dict[str, Any]]:
                     "status": int(status),
                     "content_type": content_type,
                     "request_schema": request,
-                    "sample": sample,
                 }
             )
     return ops

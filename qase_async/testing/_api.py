@@ -1,12 +1,12 @@
 """The stateful part of the fake: one handler per operation of the workflow resources.
 
 Handlers get a :class:`Ctx` and return ``(status, body)``; they raise :class:`ApiError` for
-4xx/5xx answers. Operations without a handler answer the spec-derived sample body.
+4xx/5xx answers. The handlers of the other resources live in their own modules (users and
+authors, reviews, shared parameters, search...) and are added to :data:`HANDLERS` at the end.
 """
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import hashlib
 import json
@@ -17,10 +17,11 @@ from typing import Any
 import attrs
 
 from ._multipart import MultipartError, parse_multipart
+from ._parameters import UnknownSharedParameterError, case_parameters
 from ._spec import Operation
 from ._state import JSON, FakeState
 
-__all__ = ["HANDLERS", "ApiError", "Ctx", "Limits"]
+__all__ = ["HANDLERS", "ApiError", "Ctx", "Limits", "accept"]
 
 STEP_STATUS = {"passed": 1, "failed": 2, "blocked": 3, "skipped": 5, "in_progress": 7}
 RESULT_STATS = ("passed", "failed", "blocked", "skipped", "retest", "in_progress", "invalid")
@@ -119,6 +120,12 @@ class Ctx:
         if code not in self.state.projects:
             raise ApiError(404, "Project not found.")
         return code
+
+    def member_and_author(self) -> tuple[int, int]:
+        """``(user id, author id)`` of the user the request's token belongs to."""
+        user = self.state.user_for_token(self.headers.get("token"))
+        author = self.state.author_of(user["id"])
+        return user["id"], author["id"] if author else user["id"]
 
     # -- time ------------------------------------------------------------------------
 
@@ -438,6 +445,15 @@ def _tag_id(title: str) -> int:
     return int(hashlib.sha1(title.encode(), usedforsecurity=False).hexdigest()[:6], 16)
 
 
+def _case_parameters(ctx: Ctx, params: Any, prefix: str = "") -> list[JSON]:
+    try:
+        return case_parameters(ctx.state.shared_parameters, params)
+    except UnknownSharedParameterError as exc:
+        raise field_error(
+            f"{prefix}parameters.{exc.index}.shared_id", "The selected shared parameter is invalid."
+        ) from None
+
+
 def _check_case_refs(ctx: Ctx, code: str, body: JSON, prefix: str = "") -> None:
     suite = body.get("suite_id")
     if suite is not None and suite not in ctx.state.suites[code]:
@@ -445,10 +461,13 @@ def _check_case_refs(ctx: Ctx, code: str, body: JSON, prefix: str = "") -> None:
     milestone = body.get("milestone_id")
     if milestone is not None and milestone not in ctx.state.milestones[code]:
         raise field_error(prefix + "milestone_id", "The selected milestone id is invalid.")
+    _case_parameters(ctx, body.get("parameters"), prefix)
 
 
 def _new_case(ctx: Ctx, code: str, body: JSON, case_id: int | None = None) -> JSON:
+    parameters = _case_parameters(ctx, body.get("parameters"))
     cid = case_id if case_id is not None else ctx.state.next_id("case", code)
+    member, author = ctx.member_and_author()
     case: JSON = {
         "id": cid,
         "position": len(ctx.state.cases[code]) + 1,
@@ -470,10 +489,10 @@ def _new_case(ctx: Ctx, code: str, body: JSON, case_id: int | None = None) -> JS
             "steps_type": body.get("steps_type"),
             "steps": _case_steps(ctx, body.get("steps")),
             "params": body.get("params") or [],
-            "parameters": [],
+            "parameters": parameters,
             "tags": _tags(ctx, body.get("tags")),
-            "member_id": 1,
-            "author_id": 1,
+            "member_id": member,
+            "author_id": author,
             "deleted": None,
             "external_issues": [],
         }
@@ -510,6 +529,8 @@ def _update_case(ctx: Ctx, case: JSON, body: JSON) -> None:
         case["attachments"] = _attachments_view(ctx, body["attachments"])
     if "params" in body:
         case["params"] = body["params"] or []
+    if "parameters" in body:
+        case["parameters"] = _case_parameters(ctx, body["parameters"])
     ctx.stamp(case, created=False)
 
 
@@ -718,6 +739,9 @@ def update_environment(ctx: Ctx) -> tuple[int, JSON]:
     """PATCH /environment/{code}/{id}."""
     code = ctx.project()
     env = _get(ctx.state.environments[code], ctx.int_param("id"), "Environment")
+    others = (e for e in ctx.state.environments[code].values() if e is not env)
+    if "slug" in ctx.body and any(e["slug"] == ctx.body["slug"] for e in others):
+        raise field_error("slug", "The slug has already been taken.")
     _apply(env, ctx.body, ("title", "description", "slug", "host"))
     return ok({"id": env["id"]})
 
@@ -1275,10 +1299,18 @@ def _severity(value: Any) -> str:
     return str(value)
 
 
+def _check_milestone(ctx: Ctx, code: str, body: JSON) -> None:
+    milestone = body.get("milestone_id")
+    if milestone is not None and milestone not in ctx.state.milestones[code]:
+        raise field_error("milestone_id", "The selected milestone id is invalid.")
+
+
 def create_defect(ctx: Ctx) -> tuple[int, JSON]:
     """POST /defect/{code}."""
     code = ctx.project()
+    _check_milestone(ctx, code, ctx.body)
     did = ctx.state.next_id("defect", code)
+    member, author = ctx.member_and_author()
     defect = {
         "id": did,
         "title": ctx.body["title"],
@@ -1289,8 +1321,8 @@ def create_defect(ctx: Ctx) -> tuple[int, JSON]:
         "custom_fields": _custom_fields(ctx.body),
         "attachments": _attachments_view(ctx, ctx.body.get("attachments")),
         "resolved_at": None,
-        "member_id": 1,
-        "author_id": 1,
+        "member_id": member,
+        "author_id": author,
         "external_data": "",
         "runs": [],
         "results": [],
@@ -1310,7 +1342,10 @@ def update_defect(ctx: Ctx) -> tuple[int, JSON]:
     """PATCH /defect/{code}/{id}."""
     code = ctx.project()
     defect = _get(ctx.state.defects[code], ctx.int_param("id"), "Defect")
+    _check_milestone(ctx, code, ctx.body)
     _apply(defect, ctx.body, ("title", "actual_result", "milestone_id"))
+    if "attachments" in ctx.body:
+        defect["attachments"] = _attachments_view(ctx, ctx.body["attachments"])
     if "severity" in ctx.body:
         defect["severity"] = _severity(ctx.body["severity"])
     if "tags" in ctx.body:
@@ -1532,12 +1567,11 @@ def delete_shared_step(ctx: Ctx) -> tuple[int, JSON]:
 # -- everything else -----------------------------------------------------------------------
 
 
-def sample(ctx: Ctx) -> tuple[int, JSON]:
-    """Operations outside the workflow: the spec-derived sample body."""
+def accept(ctx: Ctx) -> tuple[int, JSON]:
+    """An operation without a handler of its own: checks the project, stores nothing."""
     if "code" in ctx.params or "project_code" in ctx.params:
         ctx.project()
-    body = copy.deepcopy(ctx.op.sample) if ctx.op.sample is not None else {"status": True}
-    return ctx.op.status, body
+    return ctx.op.status, {"status": True}
 
 
 Handler = Callable[[Ctx], tuple[int, JSON]]
@@ -1615,3 +1649,16 @@ HANDLERS: dict[str, Handler] = {
     "update-shared-step": update_shared_step,
     "delete-shared-step": delete_shared_step,
 }
+
+# The other resources, each in its own module (they import this one, hence the late import).
+from . import (  # noqa: E402
+    _case_issues,
+    _qql,
+    _reviews,
+    _shared_parameters,
+    _system_fields,
+    _users,
+)
+
+for _module in (_users, _system_fields, _reviews, _shared_parameters, _case_issues, _qql):
+    HANDLERS.update(_module.HANDLERS)

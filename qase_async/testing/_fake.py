@@ -14,7 +14,7 @@ from urllib.parse import parse_qs
 
 import attrs
 
-from ._api import HANDLERS, ApiError, Ctx, Limits, sample
+from ._api import HANDLERS, ApiError, Ctx, Limits, accept
 from ._config import (
     MB,
     Decision,
@@ -456,7 +456,7 @@ class FakeQase:
             on_result_stored=self._count_stored,
             on_duplicate=self._count_duplicate,
         )
-        handler = HANDLERS.get(op.operation_id, sample)
+        handler = HANDLERS.get(op.operation_id, accept)
         try:
             status, out = handler(ctx)
         except ApiError as exc:

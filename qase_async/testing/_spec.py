@@ -28,7 +28,6 @@ class Operation:
         status: The success status code (200, or 202 for v2 results).
         content_type: Media type of the request body, if the operation takes one.
         request_schema: Pruned request-body schema for JSON bodies.
-        sample: A success body valid under the spec's response schema.
     """
 
     version: str
@@ -38,7 +37,6 @@ class Operation:
     status: int
     content_type: str | None
     request_schema: dict[str, Any] | None
-    sample: Any
 
     @property
     def segments(self) -> tuple[str, ...]:

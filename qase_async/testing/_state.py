@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
 import attrs
+
+from ._defaults import OWNER_EMAIL, OWNER_NAME, author_for, system_fields
 
 __all__ = ["FakeState", "JSON"]
 
@@ -43,6 +46,15 @@ class FakeState:
         custom_fields: ``id -> custom field`` (v1 read shape plus ``entity_id``, ``type_id``
             and ``options``).
         idempotency: ``(code, run id) -> {v2 result id: [stored result hashes]}``.
+        users: ``id -> user``; user 1 is the workspace owner, whom the first token seen
+            belongs to (see :meth:`user_for_token`; add members with :meth:`add_user`).
+        authors: ``id -> author``: one per user, plus one app.
+        system_fields: The ``GET /system_field`` list.
+        project_access: ``code -> ids of the users granted access``.
+        reviews: ``code -> id -> review`` (the detailed read shape).
+        shared_parameters: ``uuid -> shared parameter``.
+        requirements: ``code -> id -> requirement`` (no operation writes them: add them
+            with :meth:`add_requirement`; search finds them).
     """
 
     projects: dict[str, JSON] = attrs.field(factory=dict)
@@ -62,6 +74,15 @@ class FakeState:
     idempotency: defaultdict[tuple[str, int], dict[str, list[str]]] = attrs.field(
         factory=lambda: defaultdict(dict)
     )
+    users: dict[int, JSON] = attrs.field(factory=dict)
+    authors: dict[int, JSON] = attrs.field(factory=dict)
+    system_fields: list[JSON] = attrs.field(factory=system_fields)
+    project_access: defaultdict[str, set[int]] = attrs.field(factory=lambda: defaultdict(set))
+    reviews: defaultdict[str, dict[int, JSON]] = attrs.field(factory=_per_project)
+    shared_parameters: dict[str, JSON] = attrs.field(factory=dict)
+    requirements: defaultdict[str, dict[int, JSON]] = attrs.field(factory=_per_project)
+    # sha256 of a token -> the id of the user it belongs to (the token itself is not kept).
+    _token_users: dict[str, int] = attrs.field(factory=dict, repr=False, alias="_token_users")
     # (kind, code) -> (lookup key -> id, table size when built): finds auto-created
     # suites and cases by title without a scan per result.
     _title_index: dict[tuple[str, str], tuple[dict[Any, int], int]] = attrs.field(
@@ -70,6 +91,72 @@ class FakeState:
     _counters: defaultdict[str, int] = attrs.field(
         factory=lambda: defaultdict(int), alias="_counters"
     )
+
+    def __attrs_post_init__(self) -> None:
+        if not self.users:
+            self.add_user(OWNER_NAME, OWNER_EMAIL, title="Workspace owner")
+            aid = self.next_id("author")
+            self.authors[aid] = author_for(aid, "app", 1, "CI reporter", "")
+
+    def add_user(self, name: str, email: str, *, title: str = "Member") -> int:
+        """Add a member to the workspace (and their author); return the user id."""
+        uid = self.next_id("user")
+        self.users[uid] = {"id": uid, "name": name, "email": email, "title": title, "status": 1}
+        aid = self.next_id("author")
+        self.authors[aid] = author_for(aid, "user", uid, name, email)
+        return uid
+
+    def user_for_token(self, token: str | None) -> JSON:
+        """The user an API token belongs to.
+
+        The first token asked about belongs to the owner (user 1); each other token gets a
+        member of its own the first time it is seen.
+        """
+        key = hashlib.sha256((token or "").encode()).hexdigest()
+        uid = self._token_users.get(key)
+        if uid is None or uid not in self.users:
+            if 1 in self.users and 1 not in self._token_users.values():
+                uid = 1
+            else:
+                n = max(1, len(self._token_users))
+                uid = self.add_user(f"API Member {n}", f"api.member{n}@example.com")
+            self._token_users[key] = uid
+        return self.users[uid]
+
+    def author_of(self, user_id: int) -> JSON | None:
+        """The author of a user, if any."""
+        for author in self.authors.values():
+            if author["entity_type"] == "user" and author["entity_id"] == user_id:
+                return author
+        return None
+
+    def add_requirement(
+        self,
+        code: str,
+        title: str,
+        *,
+        description: str | None = None,
+        status: str = "valid",
+        type: str = "feature",
+        parent_id: int | None = None,
+        member_id: int = 1,
+        at: str = "2024-01-01T00:00:00+00:00",
+    ) -> int:
+        """Add a requirement to a project (the API has no operation that writes them)."""
+        rid = self.next_id("requirement", code)
+        self.requirements[code][rid] = {
+            "id": rid,
+            "requirement_id": rid,
+            "parent_id": parent_id,
+            "member_id": member_id,
+            "title": title,
+            "description": description,
+            "status": status,
+            "type": type,
+            "created_at": at,
+            "updated_at": at,
+        }
+        return rid
 
     def next_id(self, kind: str, code: str = "") -> int:
         """The next integer id for an entity kind (per project where ``code`` is given)."""
@@ -95,6 +182,9 @@ class FakeState:
             self.results,
             self.defects,
             self.shared_steps,
+            self.reviews,
+            self.requirements,
+            self.project_access,
         ):
             store.pop(code, None)
         for key in [k for k in self.idempotency if k[0] == code]:

@@ -179,4 +179,27 @@ async def seed(api: httpx.AsyncClient, code: str = "TEST") -> dict[str, Any]:
             )
         )
     )["hash"]
+    ids["shared_parameter"] = (
+        await ok(
+            api.post(
+                "/v1/shared_parameter",
+                json={
+                    "title": "Browsers",
+                    "type": "single",
+                    "is_enabled_for_all_projects": False,
+                    "project_codes": [code],
+                    "parameters": [{"title": "browser", "values": ["chrome", "firefox"]}],
+                },
+            )
+        )
+    )["id"]
+    ids["review"] = (
+        await ok(
+            api.post(
+                f"/v1/review/{code}",
+                json={"case_id": ids["case"], "proposed_case": {"title": "Login still works"}},
+            )
+        )
+    )["id"]
+    await ok(api.post(f"/v1/project/{code}/access", json={"member_id": 1}))
     return ids

@@ -29,8 +29,19 @@ BODY_OVERRIDES: dict[str, Any] = {
     "create-results-v2": {
         "results": [{"id": "k1", "title": "t", "execution": {"status": "passed", "duration": 5}}]
     },
+    "grant-access-to-project": {"member_id": 1},
+    "revoke-access-to-project": {"member_id": 1},
+    "create-review": {"proposed_case": {"title": "New login case"}},
+    "bulk-create-reviews": {"reviews": [{"proposed_case": {"title": "New login case"}}]},
+    "create-shared-parameter": {
+        "title": "Browsers",
+        "type": "single",
+        "is_enabled_for_all_projects": True,
+        "parameters": [{"title": "browser", "values": ["chrome", "firefox"]}],
+    },
 }
 QUERY_OVERRIDES: dict[str, dict[str, str]] = {
+    "search": {"query": 'entity = "case"'},
     "get-run": {"include": "cases,external_issue"},
     "get-runs": {"include": "cases", "limit": "100"},
 }
@@ -53,7 +64,8 @@ def _fill(template: str, ids: dict[str, Any]) -> str:
         "result": ids["run"],
         "defect": ids["defect"],
         "custom_field": ids["cf"],
-        "shared_parameter": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+        "shared_parameter": ids["shared_parameter"],
+        "review": ids["review"],
     }
     return (
         template.replace("{code}", "TEST")
