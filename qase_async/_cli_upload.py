@@ -1,8 +1,8 @@
-"""``qase-async upload``: send JUnit XML reports to a Qase run, losing nothing.
+"""``qase-async upload``: send test reports to a Qase run, losing nothing.
 
 Exit status: 0 when every result (and every attachment) was sent, 1 when anything was
-not (refused results, files not attached, or a stop that wrote a spool file), 2 for bad
-input (missing or malformed files, bad options), 130 when interrupted.
+not (refused results, files not attached or refused, or a stop that wrote a spool file),
+2 for bad input (missing or malformed reports, bad options), 130 when interrupted.
 """
 
 from __future__ import annotations
@@ -14,15 +14,14 @@ import json
 import os
 import sys
 import time
-from collections import Counter
 from collections.abc import Iterator
 from typing import IO, TYPE_CHECKING, Any, Final
 
 import attrs
 
 from . import exceptions as exc
+from ._cli_read import REPORTS_HELP, add_reading_options, reading_from
 from ._http import DEFAULT_BASE_URL
-from ._junit import JUnitError, count_testcases, read_junit
 from ._ratelimit import RateLimit
 from ._upload import (
     Uploader,
@@ -34,6 +33,7 @@ from ._upload import (
     spool_target,
 )
 from .models import ProjectCreate, RunCreate
+from .reports import Reading, ReportError
 
 if TYPE_CHECKING:
     from ._client import QaseClient
@@ -63,16 +63,17 @@ def add_upload_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentPa
     """Register the ``upload`` subcommand."""
     parser = subparsers.add_parser(
         "upload",
-        help="send JUnit XML results to a Qase run",
+        help="send test reports (JUnit, Allure, Qase JSON) to a Qase run",
         description=(
-            "Send the test cases of JUnit XML reports (with failures, errors, skips, output "
-            "and attached files) to a Qase run as v2 results, exactly once. Anything not "
-            "sent is reported; after a fatal error the unsent results go to a spool file "
-            "that --resume sends later."
+            "Send the tests of JUnit XML reports, Allure results or Qase JSON reports (with "
+            "failures, errors, skips, output and attached files) to a Qase run as v2 "
+            "results, exactly once. Anything not sent is reported; after a fatal error the "
+            "unsent results go to a spool file that --resume sends later."
         ),
         epilog="Example: qase-async upload examples/junit-report.xml --project DEMO --fake",
     )
-    parser.add_argument("files", nargs="*", metavar="FILE", help="JUnit XML reports")
+    parser.add_argument("files", nargs="*", metavar="REPORT", help=REPORTS_HELP)
+    add_reading_options(parser)
     parser.add_argument("--project", "-p", metavar="CODE", help="the project code, e.g. DEMO")
     run = parser.add_mutually_exclusive_group()
     run.add_argument("--run-id", type=int, metavar="N", help="add to this existing run")
@@ -170,11 +171,9 @@ class _Progress:
             self._shown = False
 
 
-def _items(files: list[str], namespace: str, statuses: Counter[str]) -> Iterator[UploadItem]:
-    for path in files:
-        for item in read_junit(path, namespace=namespace):
-            statuses[item.result.execution.status] += 1
-            yield item
+def _items(reading: Reading, namespace: str) -> Iterator[UploadItem]:
+    """Every result of every report; counts, warnings and refused files go to the log."""
+    yield from reading.items(namespace)
 
 
 async def _client(args: argparse.Namespace) -> QaseClient:
@@ -256,25 +255,24 @@ def _emit(
     args: argparse.Namespace,
     code: str,
     out: IO[str],
-    statuses: Counter[str],
+    reading: Reading,
 ) -> None:
+    if not report.spool_path:
+        # Every text file written for attaching is uploaded (or refused) by now; a spool
+        # file would still name them, so they stay when there is one.
+        reading.discard_texts()
     if args.json:
         data: dict[str, Any] = {
             "project": code,
             "fake": bool(args.fake),
             **report.to_dict(),
-            "read": dict(statuses),
+            **reading.to_dict(),
         }
+        data["ok"] = bool(data["ok"]) and reading.ok
         print(json.dumps(data, ensure_ascii=False), file=out)
         return
-    if statuses:
-        counts = ", ".join(f"{n} {status}" for status, n in statuses.most_common())
-        files = len(args.files)
-        print(
-            f"Read {sum(statuses.values())} test cases from {files} "
-            f"{'file' if files == 1 else 'files'} ({counts}).",
-            file=out,
-        )
+    if reading.log.statuses or reading.log.refused or reading.log.warnings:
+        print("\n".join(reading.summary_lines()), file=out)
     print(_summary(report, code, fake=args.fake, completed_asked=args.complete), file=out)
 
 
@@ -298,10 +296,11 @@ async def _run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     if args.resume and args.files:
         raise _Usage("give report files or --resume SPOOL, not both")
     if not args.resume and not args.files:
-        raise _Usage("give at least one JUnit XML file (or --resume SPOOL)")
+        raise _Usage("give at least one report (or --resume SPOOL)")
     if not 1 <= args.batch_size <= 200:
         raise _Usage("--batch-size must be 1..200")
     total = 0
+    reading = reading_from(args)
     if args.resume:
         try:
             code, run_id = spool_target(args.resume)
@@ -315,12 +314,11 @@ async def _run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
             raise _Usage("--project CODE is required")
         code = args.project
         try:
-            total = sum(count_testcases(path) for path in args.files)
-        except JUnitError as error:
+            total = reading.count()
+        except ReportError as error:
             raise _Usage(str(error)) from None
     client = await _client(args)
     progress = _Progress(err, total, quiet=args.json)
-    statuses: Counter[str] = Counter()
     async with client:
         await _prepare(client, args, code)
         run_id = args.run_id
@@ -341,16 +339,16 @@ async def _run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
                 report = await uploader.resume(args.resume)
             else:
                 namespace = f"{code.upper()}:{run_id}"
-                report = await uploader.upload(_items(args.files, namespace, statuses))
+                report = await uploader.upload(_items(reading, namespace))
         except UploadError as error:
             progress.close()
             print(f"qase-async upload: {error}", file=err)
-            _emit(error.report, args, code, out, statuses)
+            _emit(error.report, args, code, out, reading)
             return 1
         finally:
             progress.close()
         if args.complete and report.ok:
             await complete_run(client, code, run_id)
             report = attrs.evolve(report, run_completed=True)
-    _emit(report, args, code, out, statuses)
-    return 0 if report.ok else 1
+    _emit(report, args, code, out, reading)
+    return 0 if report.ok and reading.ok else 1

@@ -11,6 +11,8 @@ cattrs exceptions never escape raw (they are kept as ``__cause__``)::
     │   └── TimeoutError              ... because a timeout expired
     ├── DecodeError                   a body did not match the expected model (names the field path)
     ├── PaginationLimitError          offset paging hit the service's 100,000 ceiling
+    ├── ReportError                   a test report cannot be read (missing, malformed, ...)
+    │   └── JUnitError                ... a JUnit XML one
     └── APIError                      the service answered with an error status
         ├── ClientError               4xx not listed below
         │   ├── BadRequestError           400
@@ -47,6 +49,7 @@ __all__ = [
     "GoneError",
     "InsufficientStorageError",
     "InternalServerError",
+    "JUnitError",
     "MethodNotAllowedError",
     "NotFoundError",
     "PaginationLimitError",
@@ -54,6 +57,7 @@ __all__ = [
     "PermissionDeniedError",
     "QaseError",
     "RateLimitedError",
+    "ReportError",
     "ServerError",
     "ServiceUnavailableError",
     "TimeoutError",
@@ -72,6 +76,15 @@ class ConfigurationError(QaseError, ValueError):
 
 class AttachmentTooLargeError(QaseError, ValueError):
     """A file is over the service's 32 MB limit; nothing was sent."""
+
+
+class ReportError(QaseError, ValueError):
+    """A test report cannot be read as a whole (missing, unreadable, malformed, unknown
+    format). The message is one line that names the file."""
+
+
+class JUnitError(ReportError):
+    """A JUnit XML report cannot be read (missing, unreadable, malformed, not JUnit)."""
 
 
 class ClientClosedError(QaseError):

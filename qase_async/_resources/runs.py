@@ -82,9 +82,24 @@ class Runs(Resource):
                           to_start_time, include_cases)  # fmt: skip
         return self._iter(f"/run/{seg(code)}", Run, params)
 
-    async def get(self, code: str, run_id: int, *, include_cases: bool = False) -> Run:
-        """One run."""
-        params = wire_params({"include": "cases" if include_cases else None})
+    async def get(
+        self,
+        code: str,
+        run_id: int,
+        *,
+        include_cases: bool = False,
+        include_external_issue: bool = False,
+    ) -> Run:
+        """One run; ``cases`` and ``external_issue`` are filled only when asked for."""
+        include = [
+            name
+            for name, wanted in (
+                ("cases", include_cases),
+                ("external_issue", include_external_issue),
+            )
+            if wanted
+        ]
+        params = wire_params({"include": include or None})
         return await self._get(f"/run/{seg(code)}/{int(run_id)}", Run, params=params)
 
     async def create(self, code: str, run: RunCreate) -> int:

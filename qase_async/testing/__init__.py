@@ -15,7 +15,8 @@ or over real HTTP (needs ``pip install 'qase-async[testing]'``)::
     async with fake.serve(port=0) as origin:   # e.g. http://127.0.0.1:51234
         ...                                     # the API is at origin + "/v1", "/v2"
 
-or from the command line: ``qase-async fake-server --port 8080``.
+or over HTTPS with a throwaway CA (``fake.serve(tls=True)``; trust ``fake.tls.ca_bundle``),
+or from the command line: ``qase-async fake-server --port 8080`` (``--tls`` for HTTPS).
 
 With pytest, the ``qase_fake`` and ``qase_client`` fixtures are registered automatically.
 """
@@ -23,6 +24,7 @@ With pytest, the ``qase_fake`` and ``qase_client`` fixtures are registered autom
 from ._config import MB, DroppedConnection, FakeStats, Faults, RequestRecord, ScriptedFault
 from ._fake import FakeQase, FakeRequest, FakeResponse
 from ._state import FakeState
+from ._tls import FakeTLS
 
 __all__ = [
     "MB",
@@ -32,6 +34,7 @@ __all__ = [
     "FakeResponse",
     "FakeState",
     "FakeStats",
+    "FakeTLS",
     "Faults",
     "RequestRecord",
     "ScriptedFault",

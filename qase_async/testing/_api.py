@@ -2,7 +2,8 @@
 
 Handlers get a :class:`Ctx` and return ``(status, body)``; they raise :class:`ApiError` for
 4xx/5xx answers. The handlers of the other resources live in their own modules (users and
-authors, reviews, shared parameters, search...) and are added to :data:`HANDLERS` at the end.
+authors, reviews, shared parameters, search, results and what they create...) and are added
+to :data:`HANDLERS` at the end.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 
 import attrs
 
+from ._config import ResultRules
 from ._multipart import MultipartError, parse_multipart
 from ._parameters import UnknownSharedParameterError, case_parameters
 from ._spec import Operation
@@ -23,7 +25,6 @@ from ._state import JSON, FakeState
 
 __all__ = ["HANDLERS", "ApiError", "Ctx", "Limits", "accept"]
 
-STEP_STATUS = {"passed": 1, "failed": 2, "blocked": 3, "skipped": 5, "in_progress": 7}
 RESULT_STATS = ("passed", "failed", "blocked", "skipped", "retest", "in_progress", "invalid")
 CF_ENTITIES = ["case", "run", "defect"]
 CF_TYPES = [
@@ -99,6 +100,7 @@ class Ctx:
     base_url: str
     on_result_stored: Callable[[], None]
     on_duplicate: Callable[[], None]
+    rules: ResultRules = attrs.field(factory=ResultRules)
 
     # -- parameters ---------------------------------------------------------------
 
@@ -952,255 +954,6 @@ def run_public(ctx: Ctx) -> tuple[int, JSON]:
     return ok({"url": f"{ctx.base_url}/public/report/{token}"})
 
 
-# -- results -------------------------------------------------------------------------------
-
-
-def _step_results(steps: list[JSON] | None) -> list[JSON] | None:
-    if steps is None:
-        return None
-    out = []
-    for i, step in enumerate(steps, start=1):
-        status = step.get("status") or step.get("execution", {}).get("status", "passed")
-        out.append(
-            {
-                "status": STEP_STATUS.get(str(status), 1),
-                "position": step.get("position", i),
-                "comment": step.get("comment") or step.get("execution", {}).get("comment") or "",
-                "start_time": None,
-                "end_time": None,
-                "duration_ms": step.get("execution", {}).get("duration"),
-                "attachments": [],
-                "steps": _step_results(step.get("steps")) or [],
-            }
-        )
-    return out
-
-
-def _store_result(ctx: Ctx, code: str, run: JSON, result: JSON) -> str:
-    h = new_hash(ctx.state, "result")
-    result["hash"] = h
-    result["result_hash"] = h
-    result["run_id"] = run["id"]
-    if result["case_id"] not in run["cases"]:
-        run["cases"].append(result["case_id"])
-    ctx.state.results[code][h] = result
-    run["time_spent"] += result["time_spent_ms"]
-    ctx.on_result_stored()
-    return h
-
-
-def _auto_case(ctx: Ctx, code: str, title: str, suite_title: str | None) -> int:
-    state = ctx.state
-    suite_id = None
-    if suite_title:
-        suites = state.suites[code]
-        found = state.find("suite", code, suites, _suite_key, suite_title)
-        if found is None:
-            found = _new_suite(ctx, code, {"title": suite_title})["id"]
-            state.remember("suite", code, suites, suite_title, found)
-        suite_id = found
-    cases = state.cases[code]
-    key = (title, suite_id)
-    case_id = state.find("case", code, cases, _case_key, key)
-    if case_id is None:
-        case_id = int(_new_case(ctx, code, {"title": title, "suite_id": suite_id})["id"])
-        state.remember("case", code, cases, key, case_id)
-    return int(case_id)
-
-
-def _suite_key(suite: JSON) -> Any:
-    return suite["title"]
-
-
-def _case_key(case: JSON) -> Any:
-    return (case["title"], case["suite_id"])
-
-
-def _v1_case_id(ctx: Ctx, code: str, body: JSON, field: str) -> int:
-    cid = body.get("case_id")
-    if cid is not None:
-        if cid not in ctx.state.cases[code]:
-            raise field_error(f"{field}case_id", "The selected case id is invalid.")
-        return int(cid)
-    case = body.get("case")
-    if not case or not case.get("title"):
-        raise field_error(f"{field}case_id", "The case id field is required when case is absent.")
-    return _auto_case(ctx, code, case["title"], case.get("suite_title"))
-
-
-def _v1_result(ctx: Ctx, code: str, body: JSON, case_id: int) -> JSON:
-    if body.get("time_ms") is not None:
-        spent = int(body["time_ms"])
-    else:
-        spent = int(body.get("time") or 0) * 1000
-    return {
-        "hash": "",
-        "result_hash": "",
-        "comment": body.get("comment"),
-        "stacktrace": body.get("stacktrace"),
-        "run_id": 0,
-        "case_id": case_id,
-        "steps": _step_results(body.get("steps")),
-        "status": body["status"],
-        "is_api_result": True,
-        "time_spent_ms": spent,
-        "end_time": ctx.iso(),
-        "attachments": _attachments_view(ctx, body.get("attachments")),
-    }
-
-
-def list_results(ctx: Ctx) -> tuple[int, JSON]:
-    """GET /result/{code} (filters: status, run, case_id)."""
-    code = ctx.project()
-    results = list(ctx.state.results[code].values())
-    status = ctx.q("status")
-    if status:
-        results = [r for r in results if r["status"] == status]
-    runs = _csv(ctx, "run")
-    if runs:
-        results = [r for r in results if str(r["run_id"]) in runs]
-    cases = _csv(ctx, "case_id")
-    if cases:
-        results = [r for r in results if str(r["case_id"]) in cases]
-    return ok(paginate(ctx, results, len(ctx.state.results[code])))
-
-
-def get_result(ctx: Ctx) -> tuple[int, JSON]:
-    """GET /result/{code}/{hash}."""
-    code = ctx.project()
-    return ok(_get(ctx.state.results[code], ctx.params["hash"], "Result"))
-
-
-def create_result(ctx: Ctx) -> tuple[int, JSON]:
-    """POST /result/{code}/{id}."""
-    code = ctx.project()
-    run = _run(ctx, code)
-    case_id = _v1_case_id(ctx, code, ctx.body, "")
-    h = _store_result(ctx, code, run, _v1_result(ctx, code, ctx.body, case_id))
-    return ok({"case_id": case_id, "hash": h})
-
-
-def create_result_bulk(ctx: Ctx) -> tuple[int, JSON]:
-    """POST /result/{code}/{id}/bulk (413 over ``max_bulk``; one invalid rejects all)."""
-    code = ctx.project()
-    run = _run(ctx, code)
-    items = ctx.body["results"]
-    if len(items) > ctx.limits.max_bulk:
-        raise ApiError(413, f"At most {ctx.limits.max_bulk} results per request.")
-    for i, item in enumerate(items):
-        cid = item.get("case_id")
-        if cid is not None and cid not in ctx.state.cases[code]:
-            raise field_error(f"results.{i}.case_id", "The selected case id is invalid.")
-        if cid is None and not (item.get("case") or {}).get("title"):
-            raise field_error(f"results.{i}.case_id", "The case id field is required.")
-    for i, item in enumerate(items):
-        case_id = _v1_case_id(ctx, code, item, f"results.{i}.")
-        _store_result(ctx, code, run, _v1_result(ctx, code, item, case_id))
-    return ok()
-
-
-def update_result(ctx: Ctx) -> tuple[int, JSON]:
-    """PATCH /result/{code}/{id}/{hash}."""
-    code = ctx.project()
-    run = _run(ctx, code)
-    result = _get(ctx.state.results[code], ctx.params["hash"], "Result")
-    if result["run_id"] != run["id"]:
-        raise ApiError(404, "Result not found.")
-    _apply(result, ctx.body, ("status", "comment", "stacktrace"))
-    if "time_ms" in ctx.body:
-        result["time_spent_ms"] = ctx.body["time_ms"] or 0
-    if "steps" in ctx.body:
-        result["steps"] = _step_results(ctx.body["steps"])
-    if "attachments" in ctx.body:
-        result["attachments"] = _attachments_view(ctx, ctx.body["attachments"])
-    return ok({"hash": result["hash"]})
-
-
-def delete_result(ctx: Ctx) -> tuple[int, JSON]:
-    """DELETE /result/{code}/{id}/{hash}."""
-    code = ctx.project()
-    run = _run(ctx, code)
-    result = _get(ctx.state.results[code], ctx.params["hash"], "Result")
-    if result["run_id"] != run["id"]:
-        raise ApiError(404, "Result not found.")
-    del ctx.state.results[code][result["hash"]]
-    return ok({"hash": result["hash"]})
-
-
-def _v2_case_ids(ctx: Ctx, code: str, item: JSON) -> list[int]:
-    if item.get("testops_id") is not None:
-        return [int(item["testops_id"])]
-    if item.get("testops_ids"):
-        return [int(i) for i in item["testops_ids"]]
-    suites = ((item.get("relations") or {}).get("suite") or {}).get("data") or []
-    suite_title = suites[-1]["title"] if suites else None
-    return [_auto_case(ctx, code, item["title"], suite_title)]
-
-
-def _v2_store(ctx: Ctx, code: str, run: JSON, item: JSON) -> JSON:
-    key = item.get("id")
-    seen = ctx.state.idempotency[(code, run["id"])]
-    if key is not None and key in seen:
-        ctx.on_duplicate()
-        first = ctx.state.results[code].get(seen[key][0]) if seen[key] else None
-        return {"case_id": first["case_id"] if first else None, "hash": seen[key][0]}
-    execution = item["execution"]
-    duration = execution.get("duration")
-    start, end = execution.get("start_time"), execution.get("end_time")
-    if duration is None and start is not None and end is not None:
-        duration = int((end - start) * 1000)
-    hashes = []
-    case_ids = _v2_case_ids(ctx, code, item)
-    for case_id in case_ids:
-        result = {
-            "hash": "",
-            "result_hash": "",
-            "comment": item.get("message"),
-            "stacktrace": execution.get("stacktrace"),
-            "run_id": 0,
-            "case_id": case_id,
-            "steps": _step_results(item.get("steps")),
-            "status": execution["status"],
-            "is_api_result": True,
-            "time_spent_ms": int(duration or 0),
-            "end_time": ctx.iso(end) if end is not None else ctx.iso(),
-            "attachments": _attachments_view(ctx, item.get("attachments")),
-        }
-        hashes.append(_store_result(ctx, code, run, result))
-    if key is not None:
-        seen[key] = hashes
-    return {"case_id": case_ids[0], "hash": hashes[0]}
-
-
-def _check_error_context(ctx: Ctx, items: list[JSON]) -> None:
-    total = sum(len((i.get("execution") or {}).get("error_context") or "") for i in items)
-    if total > ctx.limits.max_error_context:
-        raise ApiError(413, f"error_context totals over {ctx.limits.max_error_context} characters.")
-
-
-def create_result_v2(ctx: Ctx) -> tuple[int, JSON]:
-    """POST /v2/{project_code}/run/{run_id}/result (202; ``id`` is an idempotency key)."""
-    code = ctx.project()
-    run = _run(ctx, code, "run_id")
-    _check_error_context(ctx, [ctx.body])
-    return ok(_v2_store(ctx, code, run, ctx.body), status=202)
-
-
-def create_results_v2(ctx: Ctx) -> tuple[int, JSON]:
-    """POST /v2/{project_code}/run/{run_id}/results (202; 413 over ``max_bulk``)."""
-    code = ctx.project()
-    run = _run(ctx, code, "run_id")
-    items = ctx.body.get("results")
-    if not isinstance(items, list) or not items:
-        raise field_error("results", "The results field is required.")
-    if len(items) > ctx.limits.max_bulk:
-        raise ApiError(413, f"At most {ctx.limits.max_bulk} results per request.")
-    _check_error_context(ctx, items)
-    for item in items:
-        _v2_store(ctx, code, run, item)
-    return ok(status=202)
-
-
 # -- attachments ---------------------------------------------------------------------------
 
 
@@ -1617,14 +1370,6 @@ HANDLERS: dict[str, Handler] = {
     "delete-run": delete_run,
     "complete-run": complete_run,
     "update-run-publicity": run_public,
-    "get-results": list_results,
-    "get-result": get_result,
-    "create-result": create_result,
-    "create-result-bulk": create_result_bulk,
-    "update-result": update_result,
-    "delete-result": delete_result,
-    "create-result-v2": create_result_v2,
-    "create-results-v2": create_results_v2,
     "upload-attachment": upload_attachment,
     "get-attachments": list_attachments,
     "get-attachment": get_attachment,
@@ -1654,11 +1399,20 @@ HANDLERS: dict[str, Handler] = {
 from . import (  # noqa: E402
     _case_issues,
     _qql,
+    _results,
     _reviews,
     _shared_parameters,
     _system_fields,
     _users,
 )
 
-for _module in (_users, _system_fields, _reviews, _shared_parameters, _case_issues, _qql):
+for _module in (
+    _users,
+    _system_fields,
+    _reviews,
+    _shared_parameters,
+    _case_issues,
+    _qql,
+    _results,
+):
     HANDLERS.update(_module.HANDLERS)

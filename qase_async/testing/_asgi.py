@@ -7,18 +7,26 @@ import contextlib
 import logging
 import socket
 import threading
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, MutableMapping
+from collections.abc import (
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Iterable,
+    Iterator,
+    MutableMapping,
+)
 from typing import TYPE_CHECKING, Any
 
 from ._config import DroppedConnection
 from ._fake import FakeRequest
+from ._tls import FakeTLS, tls_files
 
 if TYPE_CHECKING:
     import uvicorn
 
     from ._fake import FakeQase
 
-__all__ = ["ASGIApp", "bind", "make_server", "serve", "serve_in_thread"]
+__all__ = ["ASGIApp", "bind", "make_server", "origin", "serve", "serve_in_thread"]
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -78,6 +86,7 @@ class ASGIApp:
             query=scope.get("query_string", b"").decode("latin-1"),
             headers=headers,
             body=b"".join(chunks),
+            scheme=scope.get("scheme", "http"),
         )
         try:
             response = await self.fake.handle(request)
@@ -114,8 +123,10 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def make_server(fake: FakeQase, log_level: str = "warning") -> uvicorn.Server:
-    """A uvicorn server for the fake (not started)."""
+def make_server(
+    fake: FakeQase, log_level: str = "warning", tls: FakeTLS | None = None
+) -> uvicorn.Server:
+    """A uvicorn server for the fake (not started), serving HTTPS when ``tls`` is given."""
     try:
         import uvicorn
     except ImportError as exc:  # pragma: no cover - depends on the installed extras
@@ -132,21 +143,42 @@ def make_server(fake: FakeQase, log_level: str = "warning") -> uvicorn.Server:
         log_level=log_level,
         access_log=False,
         timeout_graceful_shutdown=2,
+        ssl_certfile=tls.certfile if tls else None,
+        ssl_keyfile=tls.keyfile if tls else None,
     )
     return uvicorn.Server(config)
 
 
-def _url(sock: socket.socket) -> str:
+def origin(sock: socket.socket, tls: bool = False) -> str:
+    """The origin a listening socket serves, e.g. ``https://127.0.0.1:51234``."""
     host, port = sock.getsockname()[:2]
-    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+    scheme = "https" if tls else "http"
+    return f"{scheme}://[{host}]:{port}" if ":" in host else f"{scheme}://{host}:{port}"
 
 
 @contextlib.asynccontextmanager
-async def serve(fake: FakeQase, host: str = "127.0.0.1", port: int = 0) -> AsyncIterator[str]:
+async def serve(
+    fake: FakeQase,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    tls: FakeTLS | bool | None = None,
+    tls_hosts: Iterable[str] = (),
+) -> AsyncIterator[str]:
     """Run the fake on the current event loop; yield its origin; stop on exit."""
-    server = make_server(fake)
-    sock = bind(host, port)
-    url = _url(sock)
+    with tls_files(tls, tls_hosts) as files:
+        server = make_server(fake, tls=files)
+        sock = bind(host, port)
+        url = origin(sock, files is not None)
+        fake.tls = files
+        try:
+            async with _running(server, sock):
+                yield url
+        finally:
+            fake.tls = None
+
+
+@contextlib.asynccontextmanager
+async def _running(server: uvicorn.Server, sock: socket.socket) -> AsyncIterator[None]:
     task = asyncio.create_task(server.serve(sockets=[sock]))
     try:
         while not server.started:
@@ -154,7 +186,7 @@ async def serve(fake: FakeQase, host: str = "127.0.0.1", port: int = 0) -> Async
                 await task
                 raise RuntimeError("the fake server did not start")
             await asyncio.sleep(0.005)
-        yield url
+        yield
     finally:
         server.should_exit = True
         await task
@@ -162,11 +194,27 @@ async def serve(fake: FakeQase, host: str = "127.0.0.1", port: int = 0) -> Async
 
 
 @contextlib.contextmanager
-def serve_in_thread(fake: FakeQase, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
+def serve_in_thread(
+    fake: FakeQase,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    tls: FakeTLS | bool | None = None,
+    tls_hosts: Iterable[str] = (),
+) -> Iterator[str]:
     """Run the fake in a background thread with its own loop; yield its origin."""
-    server = make_server(fake)
-    sock = bind(host, port)
-    url = _url(sock)
+    with tls_files(tls, tls_hosts) as files:
+        server = make_server(fake, tls=files)
+        sock = bind(host, port)
+        fake.tls = files
+        try:
+            with _running_in_thread(server, sock):
+                yield origin(sock, files is not None)
+        finally:
+            fake.tls = None
+
+
+@contextlib.contextmanager
+def _running_in_thread(server: uvicorn.Server, sock: socket.socket) -> Iterator[None]:
     errors: list[BaseException] = []
 
     def run() -> None:
@@ -182,7 +230,7 @@ def serve_in_thread(fake: FakeQase, host: str = "127.0.0.1", port: int = 0) -> I
             if not thread.is_alive():
                 raise RuntimeError(f"the fake server did not start: {errors!r}")
             thread.join(0.005)
-        yield url
+        yield
     finally:
         server.should_exit = True
         thread.join(10)

@@ -5,12 +5,13 @@ from __future__ import annotations
 import math
 from collections import Counter, deque
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 import attrs
 
 __all__ = [
     "MB",
+    "ResultRules",
     "DroppedConnection",
     "Faults",
     "FakeStats",
@@ -95,6 +96,25 @@ class ScriptedFault:
         if self.method is not None and self.method.upper() != method.upper():
             return False
         return self.path_prefix is None or path.startswith(self.path_prefix)
+
+
+@attrs.frozen(kw_only=True)
+class ResultRules:
+    """The fake's choices where the spec leaves the service's behaviour open.
+
+    Attributes:
+        results_in_closed_runs: Accept results into a completed run. The service refuses
+            them (400 ``Test run is not active``) unless the project setting "Allow to
+            add results for cases in closed runs" is on; ``True`` is that setting.
+        unknown_case_ids: What a v2 result naming a case id that does not exist gets:
+            ``"keep"`` (stored under that id, as the service's 202 accepts it unchecked),
+            ``"reject"`` (422 for the whole request, as v1 answers for ``case_id``) or
+            ``"auto_create"`` (the id is ignored and the case is found or created as for
+            a result without one).
+    """
+
+    results_in_closed_runs: bool = False
+    unknown_case_ids: Literal["keep", "reject", "auto_create"] = "keep"
 
 
 @attrs.frozen

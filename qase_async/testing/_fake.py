@@ -7,9 +7,9 @@ import json
 import math
 import random
 import time
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import parse_qs
 
 import attrs
@@ -22,6 +22,7 @@ from ._config import (
     FakeStats,
     Faults,
     RequestRecord,
+    ResultRules,
     ScriptedFault,
     SlidingWindowLimiter,
     ceil_seconds,
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
     import httpx
 
     from ._asgi import ASGIApp
+    from ._tls import FakeTLS
 
 __all__ = ["FakeQase", "FakeRequest", "FakeResponse"]
 
@@ -51,6 +53,8 @@ class FakeRequest:
         query: Raw query string, without ``?``.
         headers: Request headers (names are matched case-insensitively).
         body: Raw body.
+        scheme: ``"http"`` or ``"https"`` as the request arrived; empty when unknown (the
+            scheme of ``base_url`` is used then).
     """
 
     method: str
@@ -58,6 +62,7 @@ class FakeRequest:
     query: str = ""
     headers: Mapping[str, str] = attrs.field(factory=dict, converter=_lower_headers)
     body: bytes = b""
+    scheme: str = ""
 
 
 @attrs.frozen
@@ -105,7 +110,17 @@ class FakeQase:
         clock: Monotonic clock for the rate limiter, injectable for tests.
         wall_clock: Unix-time clock for ``X-RateLimit-Reset`` and entity timestamps.
         sleep: Coroutine used for added latency, injectable for tests.
-        base_url: Origin used in URLs the fake makes up (attachments, public runs).
+        base_url: Origin used in URLs the fake makes up (attachments, public runs) when
+            a request names no host; otherwise they use the scheme and host it arrived on.
+        results_in_closed_runs: Accept results into a completed run (the service's
+            project setting "Allow to add results for cases in closed runs"); by default
+            they get 400, as from the service with that setting off.
+        unknown_case_ids: What a v2 result naming a case id that does not exist gets:
+            ``"keep"`` (the default: stored under that id, as the service's 202 takes it
+            unchecked), ``"reject"`` (422 for the whole request) or ``"auto_create"``
+            (the id is ignored; the case is matched or created as for a result without one).
+        on_request: Called with each answered request and its status, after the fake
+            has carried it out (``qase-async fake-server --record`` writes them down).
     """
 
     def __init__(
@@ -125,6 +140,9 @@ class FakeQase:
         wall_clock: Callable[[], float] = time.time,
         sleep: Callable[[float], Any] = asyncio.sleep,
         base_url: str = "http://127.0.0.1",
+        results_in_closed_runs: bool = False,
+        unknown_case_ids: Literal["keep", "reject", "auto_create"] = "keep",
+        on_request: Callable[[FakeRequest, int], None] | None = None,
     ) -> None:
         self.tokens: frozenset[str] | None = None if tokens is None else frozenset(tokens)
         self.rate_limit = rate_limit
@@ -142,6 +160,11 @@ class FakeQase:
         self.wall_clock = wall_clock
         self._sleep = sleep
         self.base_url = base_url.rstrip("/")
+        self.tls: FakeTLS | None = None
+        self.on_request = on_request
+        self.rules = ResultRules(
+            results_in_closed_runs=results_in_closed_runs, unknown_case_ids=unknown_case_ids
+        )
         self.state = FakeState()
         self.stats = FakeStats()
         self.scripted: list[ScriptedFault] = []
@@ -259,28 +282,51 @@ class FakeQase:
         return ASGIApp(self)
 
     @asynccontextmanager
-    async def serve(self, host: str = "127.0.0.1", port: int = 0) -> AsyncIterator[str]:
-        """Serve over HTTP on the running event loop (needs ``qase-async[testing]``).
+    async def serve(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        tls: FakeTLS | bool | None = None,
+        tls_hosts: Iterable[str] = (),
+    ) -> AsyncIterator[str]:
+        """Serve over HTTP or HTTPS on the running event loop (needs ``qase-async[testing]``).
+
+        Args:
+            host: Address to listen on.
+            port: Port, 0 for any free one.
+            tls: Serve HTTPS with these files (:class:`FakeTLS`), or with a throwaway CA
+                and certificate made for the occasion (``True``). While serving,
+                :attr:`tls` holds the files; ``fake.tls.ca_bundle`` is the CA to trust.
+            tls_hosts: Extra names the throwaway certificate is valid for, beside
+                ``127.0.0.1`` and ``localhost``.
 
         Yields:
-            The origin, e.g. ``http://127.0.0.1:51234``; the API is at ``/v1`` and
-            ``/v2`` below it.
+            The origin, e.g. ``http://127.0.0.1:51234`` (``https://`` with ``tls``); the
+            API is at ``/v1`` and ``/v2`` below it.
         """
         from ._asgi import serve
 
-        async with serve(self, host, port) as url:
+        async with serve(self, host, port, tls, tls_hosts) as url:
             yield url
 
     @contextmanager
-    def serve_in_thread(self, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
-        """Serve over HTTP from a background thread, for synchronous clients.
+    def serve_in_thread(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        tls: FakeTLS | bool | None = None,
+        tls_hosts: Iterable[str] = (),
+    ) -> Iterator[str]:
+        """Serve from a background thread, for synchronous clients; as :meth:`serve`.
 
         Yields:
             The origin, e.g. ``http://127.0.0.1:51234``.
         """
         from ._asgi import serve_in_thread
 
-        with serve_in_thread(self, host, port) as url:
+        with serve_in_thread(self, host, port, tls, tls_hosts) as url:
             yield url
 
     # -- the core ------------------------------------------------------------------------
@@ -319,6 +365,8 @@ class FakeQase:
             raise
         stats.statuses[status] += 1
         self._log(request, status, token, op_id)
+        if self.on_request is not None:
+            self.on_request(request, status)
         raw = b"" if body is None else json.dumps(body, separators=(",", ":")).encode()
         headers.setdefault("content-type", "application/json")
         headers["content-length"] = str(len(raw))
@@ -455,6 +503,7 @@ class FakeQase:
             base_url=self._origin(request),
             on_result_stored=self._count_stored,
             on_duplicate=self._count_duplicate,
+            rules=self.rules,
         )
         handler = HANDLERS.get(op.operation_id, accept)
         try:
@@ -464,8 +513,12 @@ class FakeQase:
         return status, out, op.operation_id
 
     def _origin(self, request: FakeRequest) -> str:
+        # URLs the fake makes up point where the client reached it: same scheme and host.
         host = request.headers.get("host")
-        return f"http://{host}" if host else self.base_url
+        if not host:
+            return self.base_url
+        scheme = request.scheme or self.base_url.partition("://")[0] or "http"
+        return f"{scheme}://{host}"
 
     def _count_stored(self) -> None:
         self.stats.results_stored += 1

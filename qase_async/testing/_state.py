@@ -46,6 +46,7 @@ class FakeState:
         custom_fields: ``id -> custom field`` (v1 read shape plus ``entity_id``, ``type_id``
             and ``options``).
         idempotency: ``(code, run id) -> {v2 result id: [stored result hashes]}``.
+        signatures: ``code -> v2 result signature -> id`` of the case it was matched to.
         users: ``id -> user``; user 1 is the workspace owner, whom the first token seen
             belongs to (see :meth:`user_for_token`; add members with :meth:`add_user`).
         authors: ``id -> author``: one per user, plus one app.
@@ -74,6 +75,7 @@ class FakeState:
     idempotency: defaultdict[tuple[str, int], dict[str, list[str]]] = attrs.field(
         factory=lambda: defaultdict(dict)
     )
+    signatures: defaultdict[str, dict[str, int]] = attrs.field(factory=lambda: defaultdict(dict))
     users: dict[int, JSON] = attrs.field(factory=dict)
     authors: dict[int, JSON] = attrs.field(factory=dict)
     system_fields: list[JSON] = attrs.field(factory=system_fields)
@@ -182,6 +184,7 @@ class FakeState:
             self.results,
             self.defects,
             self.shared_steps,
+            self.signatures,
             self.reviews,
             self.requirements,
             self.project_access,

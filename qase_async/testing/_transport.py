@@ -38,6 +38,7 @@ class FakeTransport(httpx.AsyncBaseTransport):
             query=request.url.query.decode("ascii"),
             headers=headers,
             body=body,
+            scheme=request.url.scheme,
         )
         try:
             response = await self.fake.handle(fake_request)

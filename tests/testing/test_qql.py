@@ -44,9 +44,10 @@ async def _workspace(api: httpx.AsyncClient, fake: FakeQase) -> None:
     )
     run = (await ok(api.post("/v1/run/SHOP", json={"title": "Nightly", "cases": [1, 2]})))["id"]
     await ok(api.post("/v1/run/SHOP", json={"title": "Release", "cases": [3]}))
-    await ok(api.post(f"/v1/run/SHOP/{run}/complete"))
     for case_id, status in ((1, "failed"), (2, "passed")):
         await ok(api.post(f"/v1/result/SHOP/{run}", json={"case_id": case_id, "status": status}))
+    # Results first: a completed run refuses them, as on the service.
+    await ok(api.post(f"/v1/run/SHOP/{run}/complete"))
     await ok(api.post("/v1/plan/SHOP", json={"title": "Payments plan", "cases": [1, 2]}))
     fake.state.add_requirement("SHOP", "Cards are charged once", status="draft", type="epic")
     fake.state.add_requirement("SHOP", "Receipts are emailed", status="valid")

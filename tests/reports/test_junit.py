@@ -7,22 +7,22 @@ from pathlib import Path
 
 import pytest
 
-from qase_async._junit import MAX_OUTPUT, JUnitError, count_testcases, read_junit
+from qase_async.reports import MAX_OUTPUT, JUnitError, ReportError, count_tests, read_report
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "junit-report.xml"
 
 
 def test_the_example_report_reads_as_50_results():
     """Every test case of the example becomes a result with the status JUnit gave it."""
-    items = list(read_junit(EXAMPLE, namespace="DEMO:1"))
-    assert len(items) == count_testcases(EXAMPLE) == 50
+    items = list(read_report(EXAMPLE, namespace="DEMO:1"))
+    assert len(items) == count_tests(EXAMPLE) == 50
     statuses = Counter(item.result.execution.status for item in items)
     assert statuses == {"passed": 40, "failed": 4, "invalid": 2, "skipped": 4}
 
 
 def test_failure_output_and_suites_are_carried_over():
     """Message, stack trace, duration, suite path and system-out land in the result."""
-    items = {i.result.title: i for i in read_junit(EXAMPLE)}
+    items = {i.result.title: i for i in read_report(EXAMPLE)}
     failed = items["test_checkout_saved_card"].result
     assert failed.execution.status == "failed"
     assert failed.execution.stacktrace is not None
@@ -43,7 +43,7 @@ def test_failure_output_and_suites_are_carried_over():
 
 def test_attachments_are_found_beside_the_report():
     """[[ATTACHMENT|...]] lines and attachment properties name files relative to the report."""
-    items = {i.result.title: i for i in read_junit(EXAMPLE)}
+    items = {i.result.title: i for i in read_report(EXAMPLE)}
     shot = items["test_checkout_saved_card"].attachments
     log = items["test_charge_card_sandbox"].attachments
     assert [Path(p).name for p in shot] == ["checkout-timeout.png"]
@@ -55,9 +55,9 @@ def test_attachments_are_found_beside_the_report():
 
 def test_ids_are_stable_per_namespace_and_unique():
     """The same report gives the same ids in the same run (a rerun duplicates nothing)."""
-    first = [i.result.id for i in read_junit(EXAMPLE, namespace="DEMO:1")]
-    again = [i.result.id for i in read_junit(EXAMPLE, namespace="DEMO:1")]
-    other = [i.result.id for i in read_junit(EXAMPLE, namespace="DEMO:2")]
+    first = [i.result.id for i in read_report(EXAMPLE, namespace="DEMO:1")]
+    again = [i.result.id for i in read_report(EXAMPLE, namespace="DEMO:1")]
+    other = [i.result.id for i in read_report(EXAMPLE, namespace="DEMO:2")]
     assert first == again
     assert len(set(first)) == 50
     assert not set(first) & set(other)
@@ -65,7 +65,7 @@ def test_ids_are_stable_per_namespace_and_unique():
 
 def test_case_ids_single_root_namespaces_and_long_output(tmp_path: Path):
     """A <testsuite> root with a namespace works; qase_id properties link cases; long
-    output is capped with a note saying how much was left out."""
+    output is cut with a note, and all of it is attached as a text file."""
     report = tmp_path / "r.xml"
     long_out = "x" * (MAX_OUTPUT + 10)
     report.write_text(
@@ -77,14 +77,18 @@ def test_case_ids_single_root_namespaces_and_long_output(tmp_path: Path):
         "</testsuite>",
         encoding="utf-8",
     )
-    a, b = (i.result for i in read_junit(report))
+    items = list(read_report(report))
+    a, b = (i.result for i in items)
     assert a.testops_id == 12
     assert b.testops_ids == [3, 4]
     assert a.relations is not None
     assert a.relations.suite is not None
     assert [s.title for s in a.relations.suite.data] == ["unit"]
     assert b.message is not None
-    assert "[... 10 more characters not uploaded]" in b.message
+    assert "[... 10 more characters in the attached system-out.txt]" in b.message
+    (whole,) = items[1].attachments
+    assert Path(whole).name == "system-out.txt"
+    assert Path(whole).read_text(encoding="utf-8") == long_out
 
 
 @pytest.mark.parametrize(
@@ -100,7 +104,7 @@ def test_bad_reports_give_one_line_naming_the_file(tmp_path: Path, content: str,
     report = tmp_path / "bad.xml"
     report.write_text(content, encoding="utf-8")
     with pytest.raises(JUnitError) as caught:
-        count_testcases(report)
+        count_tests(report)
     message = str(caught.value)
     assert expected in message
     assert str(report) in message
@@ -110,7 +114,7 @@ def test_bad_reports_give_one_line_naming_the_file(tmp_path: Path, content: str,
 def test_a_missing_report_is_one_line(tmp_path: Path):
     """A missing file is reported by name, by both the checker and the reader."""
     missing = tmp_path / "nope.xml"
-    with pytest.raises(JUnitError, match=r"nope\.xml: cannot read"):
-        count_testcases(missing)
-    with pytest.raises(JUnitError, match=r"nope\.xml: cannot read"):
-        list(read_junit(missing))
+    with pytest.raises(ReportError, match=r"nope\.xml: cannot read"):
+        count_tests(missing)
+    with pytest.raises(ReportError, match=r"nope\.xml: cannot read"):
+        list(read_report(missing))
