@@ -117,3 +117,24 @@ def test_the_figure_script_measures_no_429_for_the_sliding_window(tmp_path: Path
     assert lines["ours"].endswith(", 0 x 429")
     assert lines["bucket"].startswith("15 requests in")
     assert out.stat().st_size > 10_000
+
+
+def test_the_readme_shows_what_its_first_command_prints(capsys: pytest.CaptureFixture[str]) -> None:
+    """The output the README shows is what ``qase-async upload ... --fake`` prints today
+    (timings aside)."""
+    from qase_async._cli import main
+
+    shown = re.search(
+        r"The upload prints its report:\n\n```text\n(.*?)```",
+        (ROOT / "README.md").read_text(encoding="utf-8"),
+        re.S,
+    )
+    assert shown
+    report = str(ROOT / "examples" / "junit-report.xml")
+    assert main(["upload", report, "--project", "DEMO", "--fake"]) == 0
+    printed = capsys.readouterr().out
+
+    def timeless(text: str) -> str:
+        return re.sub(r"\d+\.\d+s", "N.Ns", text)
+
+    assert timeless(printed) == timeless(shown.group(1))

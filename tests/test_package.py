@@ -75,5 +75,5 @@ def test_the_installed_command_uploads_the_example_report_to_the_fake(installed:
     done = _run(
         installed / "qase-async", "upload", report, "--project", "DEMO", "--fake", cwd=installed
     )
-    assert "Read 50 test cases from 1 file" in done.stdout
+    assert done.stdout.startswith("Read 50 test cases from 1 report")
     assert "Sent 50 results to run 1 of DEMO on the built-in fake server" in done.stdout
