@@ -6,10 +6,10 @@ Start with :class:`QaseClient`; models live in :mod:`qase_async.models` and exce
 
 from ._client import QaseClient
 from ._converter import make_converter
-from ._http import DEFAULT_BASE_URL, RetryEvent, RetryPolicy
+from ._http import DEFAULT_BASE_URL, LaneStats, RetryEvent, RetryPolicy
 from ._operations import OPERATIONS
 from ._pagination import MAX_OFFSET, PAGE_SIZE, Page
-from ._ratelimit import Limiter, Permit, RateLimit, SlidingWindowLimiter
+from ._ratelimit import LANES, Limiter, Permit, Priority, RateLimit, SlidingWindowLimiter
 from ._resources.attachments import (
     MAX_ATTACHMENT_SIZE,
     MAX_ATTACHMENTS_PER_REQUEST,
@@ -41,6 +41,7 @@ from .exceptions import (
     GoneError,
     InsufficientStorageError,
     InternalServerError,
+    InvalidArgumentError,
     MethodNotAllowedError,
     NotFoundError,
     PaginationLimitError,
@@ -48,9 +49,11 @@ from .exceptions import (
     PermissionDeniedError,
     QaseError,
     RateLimitedError,
+    RedirectError,
+    RequestTimeoutError,
+    ResponseTooLargeError,
     ServerError,
     ServiceUnavailableError,
-    TimeoutError,
     TransportError,
     UnprocessableEntityError,
 )
@@ -79,6 +82,9 @@ __all__ = [
     "GoneError",
     "InsufficientStorageError",
     "InternalServerError",
+    "InvalidArgumentError",
+    "LANES",
+    "LaneStats",
     "Limiter",
     "MethodNotAllowedError",
     "NotFoundError",
@@ -87,16 +93,19 @@ __all__ = [
     "PayloadTooLargeError",
     "PermissionDeniedError",
     "Permit",
+    "Priority",
     "QaseClient",
     "QaseError",
     "RateLimit",
     "RateLimitedError",
+    "RedirectError",
+    "RequestTimeoutError",
+    "ResponseTooLargeError",
     "RetryEvent",
     "RetryPolicy",
     "ServerError",
     "ServiceUnavailableError",
     "SlidingWindowLimiter",
-    "TimeoutError",
     "TransportError",
     "UnprocessableEntityError",
     "UploadError",

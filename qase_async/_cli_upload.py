@@ -21,7 +21,7 @@ import attrs
 
 from . import exceptions as exc
 from ._cli_read import REPORTS_HELP, add_reading_options, reading_from
-from ._http import DEFAULT_BASE_URL
+from ._http import DEFAULT_BASE_URL, ClientStats
 from ._ratelimit import RateLimit
 from ._upload import (
     Uploader,
@@ -223,12 +223,33 @@ def _explain(error: exc.QaseError) -> str:
     return str(error)
 
 
-def _summary(report: UploadReport, code: str, *, fake: bool, completed_asked: bool) -> str:
+def _summary(
+    report: UploadReport,
+    code: str,
+    *,
+    fake: bool,
+    completed_asked: bool,
+    stats: ClientStats | None = None,
+) -> str:
     where = f"run {report.run_id} of {code}" + (" on the built-in fake server" if fake else "")
+    # The client's own counters, when given, cover every request of the command (the
+    # checks and the run's creation too) and every wait, 429 cool-downs included.
+    if stats is None:
+        requests, waits = (
+            report.requests,
+            f"{report.rate_limit_wait:.1f}s waiting on the rate limit",
+        )
+    else:
+        window = stats.rate_limit_wait - stats.cooldown_wait
+        requests = stats.requests
+        waits = (
+            f"{stats.waited:.1f}s waiting: {window:.1f}s rate limit, "
+            f"{stats.cooldown_wait:.1f}s 429 cool-down, {stats.backoff_wait:.1f}s retry backoff"
+        )
     lines = [
         f"Sent {report.sent} results to {where}: {len(report.failed)} refused, "
-        f"{report.attachments_uploaded} files attached, {report.requests} requests in "
-        f"{report.duration:.1f}s ({report.rate_limit_wait:.1f}s waiting on the rate limit)."
+        f"{report.attachments_uploaded} files attached, {requests} requests in "
+        f"{report.duration:.1f}s ({waits})."
     ]
     for failure in report.failed:
         lines.append(f"  refused: {failure.title} (id {failure.id}): {failure.reason}")
@@ -256,6 +277,7 @@ def _emit(
     code: str,
     out: IO[str],
     reading: Reading,
+    stats: ClientStats | None = None,
 ) -> None:
     if not report.spool_path:
         # Every text file written for attaching is uploaded (or refused) by now; a spool
@@ -273,7 +295,8 @@ def _emit(
         return
     if reading.log.statuses or reading.log.refused or reading.log.warnings:
         print("\n".join(reading.summary_lines()), file=out)
-    print(_summary(report, code, fake=args.fake, completed_asked=args.complete), file=out)
+    summary = _summary(report, code, fake=args.fake, completed_asked=args.complete, stats=stats)
+    print(summary, file=out)
 
 
 async def run_upload(args: argparse.Namespace) -> int:
@@ -343,12 +366,12 @@ async def _run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         except UploadError as error:
             progress.close()
             print(f"qase-async upload: {error}", file=err)
-            _emit(error.report, args, code, out, reading)
+            _emit(error.report, args, code, out, reading, client.stats)
             return 1
         finally:
             progress.close()
         if args.complete and report.ok:
             await complete_run(client, code, run_id)
             report = attrs.evolve(report, run_completed=True)
-    _emit(report, args, code, out, reading)
+    _emit(report, args, code, out, reading, client.stats)
     return 0 if report.ok and reading.ok else 1

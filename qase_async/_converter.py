@@ -69,6 +69,17 @@ def parse_datetime(value: Any) -> dt.datetime:
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=dt.UTC)
 
 
+def _structure_datetime(value: Any, _: Any) -> dt.datetime:
+    # The common case (an ISO string) without parse_datetime's checks; the same result.
+    if value.__class__ is str:
+        try:
+            parsed = dt.datetime.fromisoformat(value)
+        except ValueError:
+            return parse_datetime(value)
+        return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=dt.UTC)
+    return parse_datetime(value)
+
+
 _SCALARS: Final = (int, str, float, bool)
 
 
@@ -237,6 +248,7 @@ def _fast_structure_fn(
         "    g = o.get",
     ]
     args: list[str] = []
+    recursive: list[str] = []
     setters = _slot_setters(model)
     _building.add(cls)
     try:
@@ -266,6 +278,19 @@ def _fast_structure_fn(
                 convert = (
                     f"if {not_null}{value}.__class__ is not t{i}: {value} = h{i}({value}, t{i})"
                 )
+            elif _is_model_list(inner):
+                # Inline what the list hook does for a list: an empty one (most step and
+                # attachment lists) costs no call. Anything else still goes to the hook.
+                item = get_args(inner)[0]
+                ns[f"t{i}"], ns[f"h{i}"] = inner, _hook_for(conv, inner)
+                ns[f"m{i}"], ns[f"e{i}"] = item, _hook_for(conv, item)
+                if item == cls:
+                    recursive.append(f"e{i}")  # steps within steps: this very function
+                when = f"if {value} is not None: " if nullable else ""
+                convert = (
+                    f"{when}{value} = ([e{i}(x, m{i}) for x in {value}] if {value} else []) "
+                    f"if {value}.__class__ is list else h{i}({value}, t{i})"
+                )
             elif inner is not Any:
                 ns[f"t{i}"], ns[f"h{i}"] = inner, _hook_for(conv, inner)
                 when = f"if {value} is not None: " if nullable else ""
@@ -294,6 +319,8 @@ def _fast_structure_fn(
     source = "\n".join(lines)
     exec(compile(source, f"<qase_async structure {model.__qualname__}>", "exec"), ns)
     fn: Callable[[Any, Any], Any] = ns["structure"]
+    for name in recursive:
+        ns[name] = fn
     return fn
 
 
@@ -308,6 +335,18 @@ def make_converter(*, strict: bool = False, detailed: bool = False) -> cattrs.Co
         strict: Refuse unknown keys (tests use this to notice unmodelled fields on purpose).
         detailed: Collect the path of a failure (slower; used to explain a failed decode).
     """
+    return _make_converter(strict=strict, detailed=detailed, generated=not (strict or detailed))
+
+
+def _make_converter(*, strict: bool, detailed: bool, generated: bool) -> cattrs.Converter:
+    """:func:`make_converter`; ``generated`` picks the structure functions of attrs models.
+
+    ``generated=True`` is :func:`_fast_structure_fn` (what the client decodes with; tolerant
+    only); ``False`` is cattrs' own generated code with the same hooks (the strict and
+    detailed converters, and the baseline of ``benchmarks/bench_decode.py``).
+    """
+    if generated and (strict or detailed):
+        raise ValueError("the generated structure functions are tolerant only")
     conv = cattrs.Converter(
         forbid_extra_keys=strict, detailed_validation=detailed, omit_if_default=True
     )
@@ -317,19 +356,23 @@ def make_converter(*, strict: bool = False, detailed: bool = False) -> cattrs.Co
     if not (strict or detailed):
         # The detailed converter keeps cattrs' list hook, which notes the failing index.
         conv.register_structure_hook_factory(_is_model_list, lambda t: _model_list_hook(conv, t))
-    conv.register_structure_hook(dt.datetime, lambda v, _: parse_datetime(v))
+    conv.register_structure_hook(dt.datetime, _structure_datetime)
     conv.register_unstructure_hook(dt.datetime, lambda v: v.isoformat())
 
     def structure_factory(cls: Any) -> Callable[[Any, Any], Any]:
         renames = _renames(cls)
-        if not (strict or detailed):
+        if generated:
             return _fast_structure_fn(conv, cls, {k: o.rename for k, o in renames.items()})
-        fields_fn = make_dict_structure_fn(
-            cls,
-            conv,
-            _cattrs_forbid_extra_keys=strict,
-            **renames,
-        )
+        _building.add(cls)
+        try:
+            fields_fn = make_dict_structure_fn(
+                cls,
+                conv,
+                _cattrs_forbid_extra_keys=strict,
+                **renames,
+            )
+        finally:
+            _building.discard(cls)
 
         def hook(value: Any, _: Any) -> Any:
             # Without this, a string would "decode" into a model with every field unset.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email.utils
 import json
+import math
 import time
 from collections.abc import Mapping
 from typing import Any, Final
@@ -34,15 +35,18 @@ _MAX_MESSAGE: Final = 500
 def parse_retry_after(value: str | None, *, now: float | None = None) -> float:
     """Seconds to wait from a ``Retry-After`` value (delta-seconds or an HTTP-date).
 
-    Absent or unparsable values give the service's 60 s lock-out; negative ones 0.
+    Absent or unparsable values (NaN included) give the service's 60 s lock-out; negative
+    ones 0; ``inf`` stays ``inf`` (the caller's ``max_wait`` turns it down).
     """
     if value is None:
         return DEFAULT_RETRY_AFTER
     value = value.strip()
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
     except ValueError:
         pass
+    else:
+        return DEFAULT_RETRY_AFTER if math.isnan(seconds) else max(0.0, seconds)
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):
@@ -54,7 +58,7 @@ def _error_details(body: bytes) -> tuple[str | None, dict[str, list[str]]]:
     """The message and field errors from any of the error bodies the service sends."""
     try:
         data: Any = json.loads(body) if body else None
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
         return None, {}
     if not isinstance(data, dict):
         return None, {}
@@ -64,13 +68,22 @@ def _error_details(body: bytes) -> tuple[str | None, dict[str, list[str]]]:
     if isinstance(error_fields, list):
         for item in error_fields:
             if isinstance(item, dict) and "field" in item:
-                fields.setdefault(str(item["field"]), []).append(str(item.get("error", "")))
+                fields.setdefault(_line(item["field"]), []).append(_line(item.get("error", "")))
     errors = data.get("errors")
     if isinstance(errors, dict):
         for field, problems in errors.items():
             items = problems if isinstance(problems, list) else [problems]
-            fields.setdefault(str(field), []).extend(str(p) for p in items)
-    return (str(message)[:_MAX_MESSAGE] if message else None), fields
+            fields.setdefault(_line(field), []).extend(_line(p) for p in items)
+    return (_line(message) if message else None), fields
+
+
+def one_line(text: str) -> str:
+    """``text`` on one line (runs of whitespace, newlines included, become one space)."""
+    return " ".join(text.split())
+
+
+def _line(value: object) -> str:
+    return one_line(str(value)[: _MAX_MESSAGE * 2])[:_MAX_MESSAGE]
 
 
 def error_for(

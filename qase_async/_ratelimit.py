@@ -9,6 +9,24 @@ becomes free again at ``t + W``. The server saw the request no later than ``t`` 
 the next user of the slot no earlier than that user's send time, so the two are more than
 ``W`` apart at the server whatever the network latency: at most ``N`` in any window, and a
 burst of ``3N`` ends after about ``2W``, the physical limit.
+
+Lanes. Every request names a lane, ``interactive``, ``normal`` (default) or ``bulk``.
+Lanes only choose *who* gets a slot that is free; they never create one, so no lane can
+cause a 429. The policy (:func:`next_lane`, the same in Redis) has three rules:
+
+* order: the highest lane with a waiter gets the next free slot; first come, first
+  served within a lane;
+* the reserve: bulk never holds more than ``N - R`` slots of the window (``R`` is
+  :attr:`RateLimit.reserve` of ``N``), so ``R`` slots are always there for the lanes
+  above bulk: a person's request finds one at once however hard a bulk job pushes, and
+  when the lanes above use more than ``R``, each slot that frees goes to them first;
+* the floor: while bulk waits, the lanes above it hold at most ``N - max(R, 1)`` slots
+  together, so bulk gets at least ``max(R, 1)`` slots of every window however many
+  higher requests come: no stream of interactive requests stops bulk. (Between
+  ``interactive`` and ``normal`` the order is strict: people's requests come first.)
+
+A bulk job alone therefore runs at ``N - R`` per window (95 % by default), and a lane
+above bulk waits only when the lanes above bulk send more than ``R`` in one window.
 """
 
 from __future__ import annotations
@@ -20,19 +38,28 @@ import heapq
 import math
 import time
 from collections import deque
-from collections.abc import Callable, Mapping
-from typing import Any, Final, Protocol, runtime_checkable
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Final, Literal, Protocol, runtime_checkable
 
 import attrs
 import httpx
 from aiolimiter import AsyncLimiter
 
-from .exceptions import ClientClosedError
+from .exceptions import ClientClosedError, RateLimitedError
 
-__all__ = ["Limiter", "Permit", "RateLimit", "SlidingWindowLimiter"]
+__all__ = ["LANES", "Limiter", "Permit", "Priority", "RateLimit", "SlidingWindowLimiter"]
+
+Priority = Literal["interactive", "normal", "bulk"]
+"""The lane of a request: higher lanes are granted before lower ones."""
+LANES: Final[tuple[Priority, ...]] = ("interactive", "normal", "bulk")
+"""The lanes, highest first."""
+_RANK: Final[dict[str, int]] = {lane: rank for rank, lane in enumerate(LANES)}
+_BULK: Final = 2
 
 DEFAULT_REQUESTS: Final = 600
 DEFAULT_PER: Final = 60.0
+DEFAULT_RESERVE: Final = 0.05
+"""Share of the window's budget bulk may never take (30 of the service's 600)."""
 SAFETY_MARGIN: Final = 0.005
 """Seconds added to every slot's window to absorb clock resolution."""
 MAX_ADOPTED_LIMIT: Final = 100_000
@@ -64,12 +91,24 @@ class RateLimit:
             (a workspace allowed 1,500 a minute gets 1,500). Set ``False`` to pin a share of
             the budget, e.g. ``RateLimit(200, 60, follow_server=False)`` for one of three
             shards.
+        reserve: The share of the window's budget that ``bulk`` requests may never take
+            (default 0.05: 30 of 600), so that ``interactive`` and ``normal`` requests find
+            a slot at once while a bulk job saturates the budget. ``0`` turns it off;
+            at most 0.5. See :func:`reserve_slots`.
     """
 
     requests: int = attrs.field(default=DEFAULT_REQUESTS, validator=_positive_int)
     per: float = attrs.field(default=DEFAULT_PER, validator=_positive_float, kw_only=True)
     burst: int | None = attrs.field(default=None, kw_only=True)
     follow_server: bool = attrs.field(default=True, kw_only=True)
+    reserve: float = attrs.field(default=DEFAULT_RESERVE, kw_only=True)
+
+    @reserve.validator
+    def _check_reserve(self, attribute: attrs.Attribute[float], value: float) -> None:
+        if not (isinstance(value, int | float) and not isinstance(value, bool)):
+            raise ValueError(f"reserve must be a share between 0 and 0.5, got {value!r}")
+        if not 0 <= value <= 0.5:
+            raise ValueError(f"reserve must be a share between 0 and 0.5, got {value!r}")
 
     @burst.validator
     def _check_burst(self, attribute: attrs.Attribute[int | None], value: int | None) -> None:
@@ -86,10 +125,51 @@ class Permit:
     Attributes:
         sent_at: Clock reading when the permit was granted.
         waited: Seconds spent waiting for it (rate limit and cool-down).
+        priority: The lane it was granted in.
     """
 
     sent_at: float
     waited: float
+    priority: Priority = "normal"
+
+
+def reserve_slots(limit: int, reserve: float) -> int:
+    """The slots of a window of ``limit`` that bulk may never hold: ``ceil(limit * reserve)``.
+
+    At least one when ``reserve`` is above 0, and never the whole window (bulk keeps one).
+    """
+    if reserve <= 0 or limit < 2:
+        return 0
+    return min(limit - 1, math.ceil(limit * reserve - 1e-9))
+
+
+def next_lane(
+    waiting: Sequence[bool], held: Sequence[int], *, limit: int, reserve: int
+) -> int | None:
+    """Which lane gets the next free slot: the policy of every limiter, as a pure function.
+
+    The highest lane with a waiter goes first, except that bulk never holds more than
+    ``limit - reserve`` slots (the reserve), and while bulk waits the lanes above it never
+    hold more than ``limit - max(reserve, 1)`` together (bulk's floor: it never starves).
+
+    Args:
+        waiting: For each lane of :data:`LANES`, whether a request waits in it.
+        held: For each lane, the slots of the window it holds (in flight or cooling down).
+        limit: Slots in the window.
+        reserve: Slots bulk may never hold (:func:`reserve_slots`).
+
+    Returns:
+        The lane's index in :data:`LANES`, or ``None`` when no waiting lane may take it.
+    """
+    bulk_waits = waiting[_BULK]
+    for rank, wait in enumerate(waiting):
+        if not wait:
+            continue
+        if rank == _BULK:
+            return rank if held[_BULK] < limit - reserve else None
+        if not bulk_waits or sum(held[:_BULK]) < limit - max(reserve, 1):
+            return rank
+    return None
 
 
 @runtime_checkable
@@ -99,16 +179,22 @@ class Limiter(Protocol):
     ``acquire`` is awaited before every request. ``release`` is called exactly once per
     permit, when the response (or the failure) is in: with the response headers, and
     ``sent=False`` only when the request certainly never reached the server. ``pause``
-    is the cool-down gate: no permit is granted until ``seconds`` have passed.
+    is the cool-down gate: no permit is granted until ``seconds`` (finite) have passed;
+    with ``refuse=True`` every ``acquire`` during the cool-down raises
+    :class:`~qase_async.RateLimitedError` at once, and ``acquire`` raises it whenever the
+    gate would hold the caller longer than ``max_wait``. Nothing waits unboundedly.
+    ``priority`` names the request's lane (see :data:`LANES`).
     """
 
-    async def acquire(self) -> Permit: ...
+    async def acquire(
+        self, *, priority: Priority = "normal", max_wait: float = math.inf
+    ) -> Permit: ...
 
     def release(
         self, permit: Permit, *, headers: Mapping[str, str] | None = None, sent: bool = True
     ) -> None: ...
 
-    def pause(self, seconds: float) -> None: ...
+    def pause(self, seconds: float, *, refuse: bool = False) -> None: ...
 
     async def aclose(self) -> None: ...
 
@@ -125,6 +211,25 @@ def _header_int(headers: Mapping[str, str], name: str) -> int | None:
     except ValueError:
         return None
     return number if number >= 0 else None
+
+
+def gate_error(remaining: float, *, refused: bool) -> RateLimitedError:
+    """The error of an ``acquire`` that the cool-down gate turns away."""
+    why = "the service asked for longer than max_wait" if refused else "longer than max_wait"
+    return RateLimitedError(
+        f"rate-limit cool-down for another {remaining:.1f}s ({why}); not sent",
+        retry_after=remaining,
+    )
+
+
+def check_pause(seconds: float) -> float:
+    """A cool-down length as ``pause`` takes it: finite, and never negative."""
+    if not math.isfinite(seconds):
+        raise ValueError("a cool-down must be a finite number of seconds")
+    return max(0.0, seconds)
+
+
+_Waiter = tuple[asyncio.Future[Permit], float, float]
 
 
 class SlidingWindowLimiter:
@@ -144,6 +249,7 @@ class SlidingWindowLimiter:
         self._in_flight = 0
         self._debt = 0  # slots to retire on release after the limit shrank
         self._cooldown_until = 0.0
+        self._refuse_until = 0.0  # during a refused cool-down every acquire raises
         # Our recent send and response times (each sorted, as both only grow) and how many
         # older ones were dropped: enough to tell our own traffic from someone else's.
         self._sends: list[float] = []
@@ -151,9 +257,16 @@ class SlidingWindowLimiter:
         self._done: list[float] = []
         self._done_dropped = 0
         self._foreign: list[float] = []  # expiry of each slot reserved for others' traffic
-        # Callers waiting for a slot, first come first served; each gets its permit
-        # through its future, so every slot that comes due is granted in one go.
-        self._waiters: deque[tuple[asyncio.Future[Permit], float]] = deque()
+        # Callers waiting for a slot, one queue per lane, each first come first served;
+        # each gets its permit through its future, so every slot that comes due is
+        # granted in one go. An entry is (future, start, latest): the caller's start and
+        # the latest time its max_wait lets the cool-down gate hold it.
+        self._waiters: tuple[deque[_Waiter], ...] = (deque(), deque(), deque())
+        # Slots each lane holds in the window: in flight, and the times at which its
+        # released slots come free (a min-heap per lane, pruned as they pass).
+        self._lane_flying = [0, 0, 0]
+        self._lane_cooling: tuple[list[float], ...] = ([], [], [])
+        self._reserve = reserve_slots(self._limit, rate_limit.reserve)
         self._timer: asyncio.TimerHandle | None = None
         self._pacer = (
             AsyncLimiter(rate_limit.burst, rate_limit.burst * rate_limit.per / rate_limit.requests)
@@ -169,16 +282,45 @@ class SlidingWindowLimiter:
         """The number of requests currently allowed per window (adopted from the server)."""
         return self._limit
 
-    async def acquire(self) -> Permit:
-        """Wait for a slot (and the cool-down, and the pacer if any) and take it."""
+    @property
+    def in_use(self) -> int:
+        """Slots of the window that are in flight or cooling down (not free now)."""
+        now = self._clock()
+        return self._limit - sum(1 for t in self._free if t <= now)
+
+    def lane_held(self, priority: Priority) -> int:
+        """Slots of the window the lane holds: in flight, or released less than ``per`` ago."""
+        return self._held(_RANK[priority], self._clock())
+
+    async def acquire(self, *, priority: Priority = "normal", max_wait: float = math.inf) -> Permit:
+        """Wait for a slot (and the cool-down, and the pacer if any) and take it.
+
+        Args:
+            priority: The request's lane; higher lanes are granted first, and bulk never
+                takes the reserve (see the module's docstring).
+            max_wait: The longest the cool-down gate may hold the call.
+
+        Raises:
+            RateLimitedError: The cool-down gate would hold the call longer than
+                ``max_wait``, or it was closed with ``refuse=True``.
+        """
+        rank = _RANK[priority]
         start = self._clock()
+        self._check_gate(start, max_wait)
         if self._pacer is not None:
             await self._pacer.acquire()
         now = self._clock()
-        if not self._waiters and self._due(now):
-            return self._take(now, start)
+        self._check_gate(now, max_wait)
+        if (
+            not any(self._waiters)
+            and self._due(now)
+            and (rank != _BULK or self._held(_BULK, now) < self._limit - self._reserve)
+        ):
+            return self._take(now, start, rank)
         waiter: asyncio.Future[Permit] = asyncio.get_running_loop().create_future()
-        self._waiters.append((waiter, start))
+        queue = self._waiters[rank]
+        entry = (waiter, start, now + max_wait)
+        queue.append(entry)
         self._dispatch()
         try:
             return await waiter
@@ -188,30 +330,44 @@ class SlidingWindowLimiter:
                 self.release(waiter.result(), sent=False)
             else:
                 with contextlib.suppress(ValueError):
-                    self._waiters.remove((waiter, start))
+                    queue.remove(entry)
             raise
+
+    def _check_gate(self, now: float, max_wait: float) -> None:
+        remaining = self._cooldown_until - now
+        if remaining > 0 and (now < self._refuse_until or remaining > max_wait):
+            raise gate_error(remaining, refused=now < self._refuse_until)
 
     def _due(self, now: float) -> bool:
         return now >= self._cooldown_until and bool(self._free) and self._free[0] <= now
 
-    def _take(self, now: float, start: float) -> Permit:
+    def _held(self, rank: int, now: float) -> int:
+        cooling = self._lane_cooling[rank]
+        while cooling and cooling[0] <= now:
+            heapq.heappop(cooling)
+        return self._lane_flying[rank] + len(cooling)
+
+    def _take(self, now: float, start: float, rank: int) -> Permit:
         heapq.heappop(self._free)
         self._in_flight += 1
+        self._lane_flying[rank] += 1
         self._record(self._sends, now)
-        return Permit(sent_at=now, waited=now - start)
+        return Permit(sent_at=now, waited=now - start, priority=LANES[rank])
 
     def _dispatch(self) -> None:
-        """Grant every slot that is due to the waiters in order; wake up when the next is."""
+        """Grant every slot that is due to the waiters in lane order; wake up when the next is."""
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
         now = self._clock()
-        waiters = self._waiters
-        while waiters:
-            waiter, start = waiters[0]
-            if waiter.done():  # cancelled while waiting
-                waiters.popleft()
-                continue
+        queues = self._waiters
+        while True:
+            for queue in queues:
+                while queue and queue[0][0].done():  # cancelled while waiting
+                    queue.popleft()
+            if not any(queues):
+                return
+            loop = next(q for q in queues if q)[0][0].get_loop()
             if not self._due(now):
                 if now < self._cooldown_until:
                     wake = self._cooldown_until
@@ -219,10 +375,22 @@ class SlidingWindowLimiter:
                     wake = self._free[0]
                 else:
                     return  # every slot is in flight: a release dispatches again
-                self._timer = waiter.get_loop().call_later(wake - now, self._dispatch)
+                self._timer = loop.call_later(wake - now, self._dispatch)
                 return
-            waiters.popleft()
-            waiter.set_result(self._take(now, start))
+            rank = next_lane(
+                [bool(q) for q in queues],
+                [self._held(r, now) for r in range(len(LANES))],
+                limit=self._limit,
+                reserve=self._reserve,
+            )
+            if rank is None:
+                # The waiting lanes hold their share: wake when one of their slots frees.
+                wakes = [c[0] for c in self._lane_cooling if c]
+                if wakes:
+                    self._timer = loop.call_later(min(wakes) - now, self._dispatch)
+                return  # or a release dispatches again
+            waiter, start, _ = queues[rank].popleft()
+            waiter.set_result(self._take(now, start, rank))
 
     def release(
         self, permit: Permit, *, headers: Mapping[str, str] | None = None, sent: bool = True
@@ -230,6 +398,11 @@ class SlidingWindowLimiter:
         """Return a slot; it is reusable ``per`` seconds after now (at once if never sent)."""
         now = self._clock()
         self._in_flight -= 1
+        rank = _RANK[permit.priority]
+        self._lane_flying[rank] -= 1
+        if sent:
+            heapq.heappush(self._lane_cooling[rank], now + self._per + SAFETY_MARGIN)
+            self._held(rank, now)  # drops what has cooled down: the heap stays a window
         if self._debt > 0:
             self._debt -= 1
         else:
@@ -243,26 +416,50 @@ class SlidingWindowLimiter:
             index = bisect.bisect_left(self._sends, permit.sent_at)
             if index < len(self._sends) and self._sends[index] == permit.sent_at:
                 del self._sends[index]
-        if self._waiters:
+        if any(self._waiters):
             self._dispatch()
 
-    def pause(self, seconds: float) -> None:
-        """Grant no permit for ``seconds`` (extends, never shortens, a running pause)."""
-        until = self._clock() + max(0.0, seconds)
+    def pause(self, seconds: float, *, refuse: bool = False) -> None:
+        """Grant no permit for ``seconds`` (extends, never shortens, a running pause).
+
+        With ``refuse``, callers waiting now and every ``acquire`` until the pause ends
+        raise :class:`RateLimitedError` instead; so do waiters it would hold longer than
+        their ``max_wait``.
+        """
+        now = self._clock()
+        until = now + check_pause(seconds)
+        if refuse:
+            self._refuse_until = max(self._refuse_until, until)
         if until > self._cooldown_until:
             self._cooldown_until = until
-            if self._waiters:
-                self._dispatch()
+        refused = now < self._refuse_until
+        for queue in self._waiters:
+            kept: deque[_Waiter] = deque()
+            for entry in queue:
+                waiter, _, latest = entry
+                if waiter.done():
+                    continue
+                if refused or latest < self._cooldown_until:
+                    waiter.set_exception(gate_error(self._cooldown_until - now, refused=refused))
+                else:
+                    kept.append(entry)
+            queue.clear()
+            queue.extend(kept)
+        if any(self._waiters):
+            self._dispatch()
 
     async def aclose(self) -> None:
         """Stop the wake-up timer; callers still waiting get :class:`ClientClosedError`."""
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
-        while self._waiters:
-            waiter, _ = self._waiters.popleft()
-            if not waiter.done():
-                waiter.set_exception(ClientClosedError("closed while waiting for the rate limit"))
+        for queue in self._waiters:
+            while queue:
+                waiter, _, _ = queue.popleft()
+                if not waiter.done():
+                    waiter.set_exception(
+                        ClientClosedError("closed while waiting for the rate limit")
+                    )
 
     def _record(self, times: list[float], now: float) -> None:
         times.append(now)
@@ -288,6 +485,7 @@ class SlidingWindowLimiter:
     def _resize(self, new_limit: int, now: float) -> None:
         change = new_limit - self._limit
         self._limit = new_limit
+        self._reserve = reserve_slots(new_limit, self.rate_limit.reserve)
         if change > 0:
             repaid = min(change, self._debt)
             self._debt -= repaid

@@ -39,6 +39,7 @@ from . import exceptions as exc
 from ._converter import structure, unstructure
 from ._resources._base import seg
 from ._resources.results import MAX_RESULTS_PER_BULK, with_id
+from .exceptions import UploadError
 from .models import ResultCreateV2, RunCreate
 
 if TYPE_CHECKING:
@@ -194,21 +195,6 @@ class UploadReport:
             "failures": [attrs.asdict(f) for f in self.failed],
             "failed_attachments": [attrs.asdict(f) for f in self.failed_attachments],
         }
-
-
-class UploadError(exc.QaseError):
-    """A fatal error stopped an upload; every unsent result is in the spool file.
-
-    Attributes:
-        report: What was done before the stop (``report.spool_path`` is the spool file).
-        spool_path: The spool file; pass it to :meth:`Uploader.resume` (or
-            ``qase-async upload --resume``) once the cause is fixed.
-    """
-
-    def __init__(self, message: str, *, report: UploadReport) -> None:
-        super().__init__(message)
-        self.report = report
-        self.spool_path = report.spool_path
 
 
 # -- the pieces of a job -------------------------------------------------------------------

@@ -5,14 +5,19 @@ cattrs exceptions never escape raw (they are kept as ``__cause__``)::
 
     QaseError
     ├── ConfigurationError            bad client arguments (no token, plain http://, ...)
+    ├── InvalidArgumentError          a call's argument would change the request's meaning
     ├── ClientClosedError             a call on (or waiting in) a client that was closed
     ├── AttachmentTooLargeError       a file over the service's 32 MB limit (nothing sent)
     ├── TransportError                the request did not get an HTTP answer
-    │   └── TimeoutError              ... because a timeout expired
+    │   └── RequestTimeoutError       ... in time (also a builtins.TimeoutError)
+    ├── RedirectError                 a redirect the client refuses to follow
+    ├── ResponseTooLargeError         an answer over the client's max_response_size
     ├── DecodeError                   a body did not match the expected model (names the field path)
     ├── PaginationLimitError          offset paging hit the service's 100,000 ceiling
+    ├── RedisUnavailableError         Redis is unreachable and the limiter was told to raise
     ├── ReportError                   a test report cannot be read (missing, malformed, ...)
     │   └── JUnitError                ... a JUnit XML one
+    ├── UploadError                   a fatal error stopped an upload (names the spool file)
     └── APIError                      the service answered with an error status
         ├── ClientError               4xx not listed below
         │   ├── BadRequestError           400
@@ -30,12 +35,18 @@ cattrs exceptions never escape raw (they are kept as ``__cause__``)::
             └── InsufficientStorageError  507 (workspace storage full)
 
 Messages carry the service's ``errorMessage``; they never carry the API token or
-a whole response body.
+a whole response body. Every exception pickles (with its attributes, without its
+``__cause__``), so it can cross a process boundary.
 """
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._upload import UploadReport
 
 __all__ = [
     "APIError",
@@ -49,6 +60,7 @@ __all__ = [
     "GoneError",
     "InsufficientStorageError",
     "InternalServerError",
+    "InvalidArgumentError",
     "JUnitError",
     "MethodNotAllowedError",
     "NotFoundError",
@@ -57,17 +69,33 @@ __all__ = [
     "PermissionDeniedError",
     "QaseError",
     "RateLimitedError",
+    "RedirectError",
+    "RedisUnavailableError",
     "ReportError",
+    "RequestTimeoutError",
+    "ResponseTooLargeError",
     "ServerError",
     "ServiceUnavailableError",
-    "TimeoutError",
     "TransportError",
     "UnprocessableEntityError",
+    "UploadError",
 ]
+
+
+def _restore(cls: type[QaseError], args: tuple[Any, ...], state: dict[str, Any]) -> QaseError:
+    """Rebuild a pickled exception without calling its ``__init__``."""
+    error = cls.__new__(cls)
+    error.args = args
+    error.__dict__.update(state)
+    return error
 
 
 class QaseError(Exception):
     """Base class of every exception qase_async raises."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Keyword-only constructor arguments defeat the default (cls(*args)) pickling.
+        return (_restore, (type(self), self.args, dict(self.__dict__)))
 
 
 class ConfigurationError(QaseError, ValueError):
@@ -76,6 +104,14 @@ class ConfigurationError(QaseError, ValueError):
 
 class AttachmentTooLargeError(QaseError, ValueError):
     """A file is over the service's 32 MB limit; nothing was sent."""
+
+
+class InvalidArgumentError(QaseError, ValueError):
+    """An argument of a call is out of range or would change the request's meaning.
+
+    Raised before anything is sent: an empty, ``.`` or ``..`` path segment, an id that is
+    not an ``int`` (a float or a bool), a page size or offset outside the service's range.
+    """
 
 
 class ReportError(QaseError, ValueError):
@@ -100,8 +136,35 @@ class TransportError(QaseError):
         self.url = url
 
 
-class TimeoutError(TransportError):  # mirrors httpx.TimeoutException
-    """A connect, read, write or pool timeout expired."""
+class RequestTimeoutError(TransportError, builtins.TimeoutError):
+    """A try or the whole call ran out of time (``timeout`` or ``deadline``)."""
+
+
+class RedirectError(QaseError):
+    """The service redirected to a place the client will not follow.
+
+    Another origin (the token and the body stay home), ``https`` down to ``http``, or a
+    307/308 that would re-send a request body.
+
+    Attributes:
+        target: The host the redirect pointed to.
+    """
+
+    def __init__(self, message: str, *, target: str) -> None:
+        super().__init__(message)
+        self.target = target
+
+
+class ResponseTooLargeError(QaseError):
+    """An answer was larger than the client's ``max_response_size``; it was not read.
+
+    Attributes:
+        limit: The cap in bytes.
+    """
+
+    def __init__(self, message: str, *, limit: int) -> None:
+        super().__init__(message)
+        self.limit = limit
 
 
 class DecodeError(QaseError):
@@ -230,3 +293,22 @@ class ServiceUnavailableError(ServerError):
 
 class InsufficientStorageError(ServerError):
     """507: the workspace's attachment storage is full."""
+
+
+class RedisUnavailableError(QaseError):
+    """Redis could not be reached and the limiter was told to raise (``on_redis_error``)."""
+
+
+class UploadError(QaseError):
+    """A fatal error stopped an upload; every unsent result is in the spool file.
+
+    Attributes:
+        report: What was done before the stop (``report.spool_path`` is the spool file).
+        spool_path: The spool file; pass it to :meth:`Uploader.resume` (or
+            ``qase-async upload --resume``) once the cause is fixed.
+    """
+
+    def __init__(self, message: str, *, report: UploadReport) -> None:
+        super().__init__(message)
+        self.report = report
+        self.spool_path = report.spool_path

@@ -24,6 +24,15 @@ clocks. A request reaches the service before its release runs; the next user of 
 slot is admitted a window later. So at most ``N`` requests reach the service in any
 window, whatever the processes, and a slot idles no longer than the window.
 
+Lanes and the reserve (see :mod:`qase_async._ratelimit`) hold across processes too:
+each slot in use is mirrored in a sorted set of its lane's slots, and each waiting
+request holds a ticket in its lane's queue, scored by arrival. The acquire
+script replays the one lane policy over the queues' heads and grants only the tickets it
+picks for the free slots, all in one atomic step; the other processes' waiters are
+polled, one per lane per process. A ticket whose process stopped asking (crashed, gave
+up) drops out once its sleep and a grace have passed, so it delays others a few seconds
+at most. Every process should use the same ``RateLimit`` (the reserve included).
+
 The cool-down after a 429 and an adopted ``X-RateLimit-Limit`` are shared through keys
 of their own. Keys are namespaced by a SHA-256 of the token, never the token.
 
@@ -40,6 +49,7 @@ so a restarted (empty) Redis knows the whole window before anyone relies on it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 import math
@@ -48,6 +58,7 @@ import random
 import time
 import uuid
 from collections.abc import Mapping
+from importlib.resources import files
 from typing import TYPE_CHECKING, Any, Final, Literal
 from urllib.parse import urlsplit
 
@@ -55,14 +66,19 @@ import attrs
 from aiolimiter import AsyncLimiter
 
 from ._ratelimit import (
+    _RANK,
+    LANES,
     MAX_ADOPTED_LIMIT,
     SAFETY_MARGIN,
     Permit,
+    Priority,
     RateLimit,
     SlidingWindowLimiter,
     _header_int,
+    check_pause,
+    gate_error,
 )
-from .exceptions import ConfigurationError, QaseError
+from .exceptions import ConfigurationError, RedisUnavailableError
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
@@ -92,94 +108,15 @@ logger: Final = logging.getLogger("qase_async.redis")
 
 Backend = Literal["redis", "fallback", "recovering"]
 
-# KEYS: slots, foreign, cooldown, limit, seq, resume, peers
-# ARGV: permit id, default limit, follow (1/0), lease, per, force (1/0), process id, key ttl ms
-_ACQUIRE: Final = """
-local t = redis.call('TIME')
-local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
-local per = tonumber(ARGV[5])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
-redis.call('ZREMRANGEBYSCORE', KEYS[7], '-inf', now)
-redis.call('ZADD', KEYS[7], now + 2 * per, ARGV[7])
-redis.call('PEXPIRE', KEYS[7], ARGV[8])
-local peers = redis.call('ZCARD', KEYS[7])
-if ARGV[6] ~= '1' then
-  local gate = math.max(tonumber(redis.call('GET', KEYS[3]) or '0'),
-                        tonumber(redis.call('GET', KEYS[6]) or '0'))
-  if gate > now then
-    return {0, string.format('%.6f', gate - now), peers}
-  end
-  local limit = tonumber(ARGV[2])
-  if ARGV[3] == '1' then limit = tonumber(redis.call('GET', KEYS[4]) or ARGV[2]) end
-  local n = redis.call('ZCARD', KEYS[1])
-  if n >= limit then
-    local e = redis.call('ZRANGE', KEYS[1], n - limit, n - limit, 'WITHSCORES')
-    local free_at = tonumber(e[2])
-    local hint = -1
-    if free_at <= now + per + 1 then hint = free_at - now end
-    return {0, string.format('%.6f', hint), peers}
-  end
-end
-redis.call('ZADD', KEYS[1], now + tonumber(ARGV[4]), ARGV[1])
-redis.call('PEXPIRE', KEYS[1], ARGV[8])
-local seq = redis.call('INCR', KEYS[5])
-redis.call('PEXPIRE', KEYS[5], ARGV[8])
-local ours = redis.call('ZCARD', KEYS[1]) - redis.call('ZCARD', KEYS[2])
-return {1, string.format('%.6f', now), peers, ours, seq}
-"""
 
-# KEYS: slots, foreign, limit, seq
-# ARGV: permit id, sent (1/0), per, server limit (0: none), remaining (-1: none), follow,
-#       ours at acquire, seq at acquire, default limit, key ttl ms, limit ttl ms, max limit,
-#       seconds since the release, late (1/0)
-_RELEASE: Final = """
-local t = redis.call('TIME')
-local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
-local per = tonumber(ARGV[3])
-local free_at = now + per - tonumber(ARGV[13])
-if ARGV[2] ~= '1' or free_at <= now then
-  redis.call('ZREM', KEYS[1], ARGV[1])
-  return 0
-end
-if ARGV[14] == '1' then
-  -- A late release (Redis was away): only shorten a lease that is still there.
-  redis.call('ZADD', KEYS[1], 'XX', free_at, ARGV[1])
-  return 0
-end
-redis.call('ZADD', KEYS[1], free_at, ARGV[1])
-redis.call('PEXPIRE', KEYS[1], ARGV[10])
-local server_limit = tonumber(ARGV[4])
-if server_limit < 1 then return 0 end
-local limit = tonumber(ARGV[9])
-if ARGV[6] == '1' then
-  limit = math.min(server_limit, tonumber(ARGV[12]))
-  redis.call('SET', KEYS[3], limit, 'PX', ARGV[11])
-end
-local remaining = tonumber(ARGV[5])
-if remaining < 0 then return 0 end
-local seq = tonumber(redis.call('GET', KEYS[4]) or '0')
-local seq0 = tonumber(ARGV[8])
-if seq < seq0 then return 0 end
--- The service counted used = limit - remaining when this request arrived: ours in use
--- when it was admitted (itself included), perhaps some of ours admitted since, and
--- others'. Act only when others' use is certain even if all of those were counted, so
--- our own traffic never reserves anything; then count none of them, to be safe.
-local used = server_limit - remaining
-local before = tonumber(ARGV[7])
-local gap = server_limit - limit
-if used - before - (seq - seq0) <= gap then return 0 end
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
-local others = used - before - gap
-local needed = math.min(others - redis.call('ZCARD', KEYS[2]), limit)
-for i = 1, needed do
-  local member = 'f:' .. ARGV[1] .. ':' .. i
-  redis.call('ZADD', KEYS[1], now + per, member)
-  redis.call('ZADD', KEYS[2], now + per, member)
-end
-if needed > 0 then redis.call('PEXPIRE', KEYS[2], ARGV[10]) end
-return needed
-"""
+def _lua(name: str) -> str:
+    """A Lua script shipped with the package (``qase_async/_lua/<name>.lua``)."""
+    return files("qase_async").joinpath("_lua", f"{name}.lua").read_text(encoding="utf-8")
+
+
+_ACQUIRE: Final = _lua("acquire")
+_RELEASE: Final = _lua("release")
+_REGISTER: Final = _lua("register")
 
 # KEYS: cooldown; ARGV: seconds
 _PAUSE: Final = """
@@ -193,38 +130,6 @@ if resume > tonumber(redis.call('GET', KEYS[1]) or '0') then
 end
 return 0
 """
-
-# KEYS: slots, resume, peers
-# ARGV: resume delay, lease, key ttl ms, process id, per, number of held ids,
-#       then the held ids, then (id, seconds until free) pairs
-_REGISTER: Final = """
-local t = redis.call('TIME')
-local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-local resume = tonumber(redis.call('GET', KEYS[2]) or '0')
-if resume == 0 then
-  local delay = tonumber(ARGV[1])
-  resume = now + delay
-  redis.call('SET', KEYS[2], string.format('%.6f', resume), 'PX', math.ceil((delay + 1) * 1000))
-end
-local held = tonumber(ARGV[6])
-for i = 1, held do
-  redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[6 + i])
-end
-local j = 7 + held
-while j < #ARGV do
-  redis.call('ZADD', KEYS[1], now + tonumber(ARGV[j + 1]), ARGV[j])
-  j = j + 2
-end
-redis.call('PEXPIRE', KEYS[1], ARGV[3])
-redis.call('ZADD', KEYS[3], now + 2 * tonumber(ARGV[5]), ARGV[4])
-redis.call('PEXPIRE', KEYS[3], ARGV[3])
-return {string.format('%.6f', resume - now), redis.call('ZCARD', KEYS[3])}
-"""
-
-
-class RedisUnavailableError(QaseError):
-    """Redis could not be reached and the limiter was told to raise (``on_redis_error``)."""
 
 
 @attrs.define(slots=True, eq=False)
@@ -356,14 +261,35 @@ class RedisLimiter:
         tag = f"{namespace}:{{{token_key(token.strip())}}}"
         self._keys = {
             name: f"{tag}:{name}"
-            for name in ("slots", "foreign", "cooldown", "limit", "seq", "resume", "peers")
+            for name in (
+                "slots",
+                "foreign",
+                "cooldown",
+                "limit",
+                "seq",
+                "resume",
+                "peers",
+                "held:interactive",
+                "held:normal",
+                "held:bulk",
+                "queue:interactive",
+                "queue:normal",
+                "queue:bulk",
+                "alive",
+            )
         }
         self._acquire_script: AsyncScript = client.register_script(_ACQUIRE)
         self._release_script: AsyncScript = client.register_script(_RELEASE)
         self._pause_script: AsyncScript = client.register_script(_PAUSE)
         self._register_script: AsyncScript = client.register_script(_REGISTER)
         self._process_id = uuid.uuid4().hex
-        self._lock = asyncio.Lock()
+        # One waiter per lane and process asks Redis at a time (first come, first served
+        # within the lane here); Redis orders the lanes and the processes.
+        self._locks = {lane: asyncio.Lock() for lane in LANES}
+        self._grace = 2 * timeout + 1.0  # a ticket outlives its owner's sleep by this
+        self._poll = min(0.05, self._per / 20)
+        self._in_use = 0
+        self._gate_moved = asyncio.Event()  # set (and replaced) by every pause()
         self._tasks: set[asyncio.Task[None]] = set()
         self._backend: Backend = "redis"
         self._local: SlidingWindowLimiter | None = None
@@ -375,6 +301,7 @@ class RedisLimiter:
         self._next_probe = 0.0
         self._resume_at = 0.0
         self._cooldown_until = 0.0
+        self._refuse_until = 0.0
         self._peers = 0
         self._rng = random.Random()
         self._pacer = (
@@ -434,43 +361,73 @@ class RedisLimiter:
         Redis is back but the processes still keep to their local shares."""
         return self._backend
 
-    async def acquire(self) -> Permit:
+    @property
+    def in_use(self) -> int:
+        """Slots of the shared window in use (in flight or cooling down), as last seen."""
+        if self._backend != "redis" and self._local is not None:
+            return self._local.in_use
+        return self._in_use
+
+    async def acquire(self, *, priority: Priority = "normal", max_wait: float = math.inf) -> Permit:
         """Wait for a slot in the shared window (and the shared cool-down) and take it.
+
+        Args:
+            priority: The request's lane, ordered across every process (see
+                :data:`~qase_async.LANES`); bulk never takes the shared reserve.
+            max_wait: The longest a cool-down (this process's, or the one shared in
+                Redis after another process's 429) may hold the call.
 
         Raises:
             RedisUnavailableError: Redis failed and ``on_redis_error="raise"``.
+            RateLimitedError: This process's cool-down gate or the shared one would hold
+                the call longer than ``max_wait``, or this process's was closed with
+                ``refuse=True``.
         """
+        rank = _RANK[priority]
         start = time.monotonic()
+        self._check_gate(max_wait)
         if self._pacer is not None:
             await self._pacer.acquire()
-        async with self._lock:
-            while True:
-                # The local cool-down holds whatever happens to Redis.
-                pause = self._cooldown_until - time.monotonic()
-                if pause > 0:
-                    await asyncio.sleep(pause)
+        ticket = uuid.uuid4().hex
+        async with self._locks[priority]:
+            try:
+                return await self._acquire_in_lane(priority, rank, start, ticket, max_wait)
+            except BaseException:
+                self._spawn(self._drop_ticket(ticket))
+                raise
+
+    async def _acquire_in_lane(
+        self, priority: Priority, rank: int, start: float, ticket: str, max_wait: float
+    ) -> Permit:
+        while True:
+            # The local cool-down holds whatever happens to Redis.
+            pause = self._check_gate(max_wait)
+            if pause > 0:
+                # Wake early if the gate moves: a refusing pause fails us at once.
+                moved = self._gate_moved
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(pause):
+                        await moved.wait()
+                continue
+            if self._backend == "redis":
+                try:
+                    grant = await self._acquire_redis(start, ticket, rank, max_wait)
+                except self._errors as error:
+                    self._fall_back(error)
                     continue
-                if self._backend == "redis":
-                    try:
-                        grant = await self._acquire_redis(start)
-                    except self._errors as error:
-                        self._fall_back(error)
-                        continue
-                    if grant is not None:
-                        return grant
-                    continue
-                if self._backend == "recovering" and time.monotonic() >= self._resume_at:
-                    self._backend = "redis"
-                    logger.warning(
-                        "Redis at %s is back; the rate limit is shared again", self._where
-                    )
-                    continue
-                if self._backend == "fallback" and time.monotonic() >= self._next_probe:
-                    await self._try_recover()
-                    continue
-                local = await self._acquire_local()
-                if local is not None:
-                    return await self._local_grant(local, start)
+                if grant is not None:
+                    return grant
+                continue
+            if self._backend == "recovering" and time.monotonic() >= self._resume_at:
+                self._backend = "redis"
+                logger.warning("Redis at %s is back; the rate limit is shared again", self._where)
+                continue
+            if self._backend == "fallback" and time.monotonic() >= self._next_probe:
+                await self._try_recover()
+                continue
+            local = await self._acquire_local(priority)
+            if local is not None:
+                return await self._local_grant(local, start, rank)
 
     def release(
         self, permit: Permit, *, headers: Mapping[str, str] | None = None, sent: bool = True
@@ -495,12 +452,31 @@ class RedisLimiter:
                 self._local.pause(self._per + SAFETY_MARGIN)
             self._update_settled()
 
-    def pause(self, seconds: float) -> None:
-        """Grant no permit, here or in any other process, for ``seconds``."""
-        seconds = max(0.0, seconds)
-        self._cooldown_until = max(self._cooldown_until, time.monotonic() + seconds)
+    def pause(self, seconds: float, *, refuse: bool = False) -> None:
+        """Grant no permit, here or in any other process, for ``seconds``.
+
+        With ``refuse``, every ``acquire`` of this process raises
+        :class:`~qase_async.RateLimitedError` until the pause ends (other processes wait
+        it out: the shared key lasts ``seconds``, which the client caps at its
+        ``RetryPolicy.max_wait``).
+        """
+        seconds = check_pause(seconds)
+        until = time.monotonic() + seconds
+        self._cooldown_until = max(self._cooldown_until, until)
+        if refuse:
+            self._refuse_until = max(self._refuse_until, until)
+        self._gate_moved.set()
+        self._gate_moved = asyncio.Event()
         if seconds > 0:
             self._spawn(self._pause_redis(seconds))
+
+    def _check_gate(self, max_wait: float) -> float:
+        """Seconds the local cool-down has left; raises when it may not be waited out."""
+        now = time.monotonic()
+        remaining = self._cooldown_until - now
+        if remaining > 0 and (now < self._refuse_until or remaining > max_wait):
+            raise gate_error(remaining, refused=now < self._refuse_until)
+        return remaining
 
     async def aclose(self) -> None:
         """Wait for pending releases to reach Redis (briefly), then close our connection."""
@@ -513,10 +489,25 @@ class RedisLimiter:
         if self._owns_client:
             await self._redis.aclose()
 
-    async def _take_slot(self, permit_id: str, *, admitted: bool) -> Any:
+    async def _take_slot(self, permit_id: str, rank: int, *, admitted: bool) -> Any:
         """Run the acquire script; ``admitted`` records a slot the local share already gave."""
-        return await self._acquire_script(
-            keys=self._key_list("slots", "foreign", "cooldown", "limit", "seq", "resume", "peers"),
+        result = await self._acquire_script(
+            keys=self._key_list(
+                "slots",
+                "foreign",
+                "cooldown",
+                "limit",
+                "seq",
+                "resume",
+                "peers",
+                "held:interactive",
+                "held:normal",
+                "held:bulk",
+                "queue:interactive",
+                "queue:normal",
+                "queue:bulk",
+                "alive",
+            ),
             args=[
                 permit_id,
                 self._limit,
@@ -526,18 +517,36 @@ class RedisLimiter:
                 int(admitted),
                 self._process_id,
                 self._ttl_ms,
+                rank,
+                self.rate_limit.reserve,
+                self._grace,
+                self._poll,
             ],
         )
+        self._in_use = int(result[-1])
+        return result
 
-    async def _acquire_redis(self, start: float) -> _Grant | None:
-        permit_id = uuid.uuid4().hex
-        result = await self._take_slot(permit_id, admitted=False)
+    async def _drop_ticket(self, ticket: str) -> None:
+        """Take a request that stopped waiting out of the lanes' queues (best effort)."""
+        try:
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for name in ("queue:interactive", "queue:normal", "queue:bulk", "alive"):
+                    pipe.zrem(self._keys[name], ticket)
+                await pipe.execute()
+        except self._errors as error:  # its ticket expires by itself
+            logger.debug("ticket not dropped in Redis (%s)", type(error).__name__)
+
+    async def _acquire_redis(
+        self, start: float, permit_id: str, rank: int, max_wait: float
+    ) -> _Grant | None:
+        result = await self._take_slot(permit_id, rank, admitted=False)
         self._peers = int(result[2])
         if int(result[0]) == 1:
             now = time.monotonic()
             grant = _Grant(
                 sent_at=now,
                 waited=now - start,
+                priority=LANES[rank],
                 redis_id=permit_id,
                 ours=int(result[3]),
                 seq=int(result[4]),
@@ -546,32 +555,41 @@ class RedisLimiter:
             self._update_settled()
             return grant
         hint = float(result[1])
+        cooldown = float(result[3])
+        if cooldown > max_wait:  # another process's 429: its cool-down is the gate too
+            raise gate_error(cooldown, refused=False)
         # A slot still in flight frees no sooner than a window after its release, but a
         # request that never went out frees its slot at once: poll for that.
         wait = min(self._per / 20, 0.25) if hint < 0 else min(hint, max(1.0, self._per / 20))
         await asyncio.sleep(wait + self._rng.uniform(0, _JITTER))
         return None
 
-    async def _acquire_local(self) -> Permit | None:
+    async def _acquire_local(self, priority: Priority) -> Permit | None:
         """A slot of the local share, or ``None`` when it is time to look at Redis again."""
         assert self._local is not None
         deadline = self._resume_at if self._backend == "recovering" else self._next_probe
         try:
             async with asyncio.timeout(max(0.0, deadline - time.monotonic())):
                 await self._settled.wait()
-                return await self._local.acquire()
+                return await self._local.acquire(priority=priority)
         except TimeoutError:
             return None
 
-    async def _local_grant(self, local: Permit, start: float) -> _Grant:
+    async def _local_grant(self, local: Permit, start: float, rank: int) -> _Grant:
         now = time.monotonic()
-        grant = _Grant(sent_at=now, waited=now - start, local=local, owner=self._local)
+        grant = _Grant(
+            sent_at=now,
+            waited=now - start,
+            priority=LANES[rank],
+            local=local,
+            owner=self._local,
+        )
         if self._backend == "recovering":
             # Admitted by our share, but counted in Redis so that nobody relies on an
             # incomplete window after the resume time.
             permit_id = uuid.uuid4().hex
             try:
-                result = await self._take_slot(permit_id, admitted=True)
+                result = await self._take_slot(permit_id, rank, admitted=True)
             except self._errors as error:
                 self._fall_back(error)
             else:
@@ -587,6 +605,8 @@ class RedisLimiter:
                 f"Redis at {self._where} is unavailable ({type(error).__name__}: {error})"
             ) from error
         coming_from = self._backend
+        if coming_from == "fallback":
+            return  # another lane's waiter saw the outage first
         self._backend = "fallback"
         self._next_probe = time.monotonic() + self._probe
         if coming_from == "recovering" and self._local is not None:
@@ -598,7 +618,14 @@ class RedisLimiter:
         if share is None:
             share = 1 / self._peers if self._peers > 0 else DEFAULT_FALLBACK_SHARE
         requests = max(1, math.floor(self._limit * share))
-        self._local = SlidingWindowLimiter(RateLimit(requests, per=self._per, follow_server=False))
+        self._local = SlidingWindowLimiter(
+            RateLimit(
+                requests,
+                per=self._per,
+                follow_server=False,
+                reserve=self.rate_limit.reserve,
+            )
+        )
         # What the others sent in the last window is unknown: start a window from now.
         self._local.pause(self._per + SAFETY_MARGIN)
         self._update_settled()
@@ -622,19 +649,24 @@ class RedisLimiter:
         ]
         held: list[_Grant] = []
         args: list[Any] = []
+        lanes: list[Any] = []
         pairs: list[Any] = []
         for grant in self._local_log:
             if grant.redis_id is not None:
                 continue
+            lane = _RANK[grant.priority]
             if grant.released_at is None:
                 held.append(grant)
                 args.append(uuid.uuid4().hex)
+                lanes += [args[-1], lane]
             else:
                 remaining = grant.released_at + self._per + SAFETY_MARGIN - now
-                pairs += [uuid.uuid4().hex, f"{remaining:.6f}"]
+                pairs += [uuid.uuid4().hex, lane, f"{remaining:.6f}"]
         try:
             result = await self._register_script(
-                keys=self._key_list("slots", "resume", "peers"),
+                keys=self._key_list(
+                    "slots", "resume", "peers", "held:interactive", "held:normal", "held:bulk"
+                ),
                 args=[
                     self._resume_delay,
                     self._lease,
@@ -642,7 +674,7 @@ class RedisLimiter:
                     self._process_id,
                     self._per,
                     len(held),
-                    *args,
+                    *lanes,
                     *pairs,
                 ],
             )
@@ -678,7 +710,15 @@ class RedisLimiter:
             remaining = _header_int(headers, "x-ratelimit-remaining")
         try:
             await self._release_script(
-                keys=self._key_list("slots", "foreign", "limit", "seq"),
+                keys=self._key_list(
+                    "slots",
+                    "foreign",
+                    "limit",
+                    "seq",
+                    "held:interactive",
+                    "held:normal",
+                    "held:bulk",
+                ),
                 args=[
                     grant.redis_id,
                     int(sent),

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+# The package's plugin, loaded here rather than by its entry point (see pyproject.toml).
+pytest_plugins = ("qase_async.testing._pytest_plugin",)
+
 
 @pytest.fixture(autouse=True)
 def _no_token_in_env(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -157,3 +157,177 @@ async def test_both_json_parsers_behave_alike(
         assert await qase._transport.request("GET", "/x") is None
         with pytest.raises(exc.DecodeError, match="not JSON"):
             await qase.projects.get("DEMO")
+
+
+def _instances() -> list[exc.QaseError]:
+    """One instance of every public exception class, with its attributes set."""
+    from qase_async._upload import UploadReport
+
+    special: dict[type[exc.QaseError], exc.QaseError] = {
+        exc.TransportError: exc.TransportError("reset", method="GET", url="https://h/v1/x"),
+        exc.RequestTimeoutError: exc.RequestTimeoutError("slow", method="GET", url="u"),
+        exc.DecodeError: exc.DecodeError("bad", path="result.id", model="Run"),
+        exc.RateLimitedError: exc.RateLimitedError("slow down", retry_after=7.0, url="u"),
+        exc.RedirectError: exc.RedirectError("away", target="evil.example"),
+        exc.ResponseTooLargeError: exc.ResponseTooLargeError("big", limit=10),
+        exc.UploadError: exc.UploadError(
+            "stopped", report=UploadReport(run_id=1, sent=2, spool_path="/tmp/s.jsonl")
+        ),
+    }
+    made: list[exc.QaseError] = []
+    for name in exc.__all__:
+        cls = getattr(exc, name)
+        if cls in special:
+            made.append(special[cls])
+        elif issubclass(cls, exc.APIError):
+            made.append(
+                cls("nope", status_code=418, method="GET", url="u", field_errors={"f": ["e"]})
+            )
+        else:
+            made.append(cls("a message"))
+    return made
+
+
+@pytest.mark.parametrize("error", _instances(), ids=lambda e: type(e).__name__)
+def test_every_exception_pickles_with_its_attributes(error: exc.QaseError) -> None:
+    """Exceptions cross process boundaries (multiprocessing, xdist) intact."""
+    import pickle
+
+    copy = pickle.loads(pickle.dumps(error))
+    assert type(copy) is type(error)
+    assert str(copy) == str(error)
+    assert vars(copy) == vars(error)
+
+
+def test_every_exception_class_lives_in_exceptions() -> None:
+    """The classes moved from the uploader, the JUnit reader and the Redis limiter."""
+    from qase_async import _upload, redis
+    from qase_async.reports import junit
+
+    assert _upload.UploadError is exc.UploadError
+    assert junit.JUnitError is exc.JUnitError
+    assert redis.RedisUnavailableError is exc.RedisUnavailableError
+
+
+def test_the_timeout_error_does_not_shadow_the_builtin() -> None:
+    """RequestTimeoutError is a TransportError and a builtins.TimeoutError."""
+    import builtins
+
+    assert not hasattr(exc, "TimeoutError")
+    error = exc.RequestTimeoutError("slow", method="GET", url="u")
+    assert isinstance(error, builtins.TimeoutError)
+    assert isinstance(error, exc.TransportError)
+
+
+TOKEN = "tok-en-0123456789abcdef"
+
+
+def _chain(error: BaseException) -> list[BaseException]:
+    chain: list[BaseException] = []
+    current: BaseException | None = error
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    return chain
+
+
+@pytest.mark.parametrize(
+    "raised",
+    [
+        __import__("h11").LocalProtocolError("Too much data for declared Content-Length"),
+        __import__("httpcore").RemoteProtocolError("peer closed"),
+        RuntimeError("a custom transport's bug"),
+        httpx.LocalProtocolError(f"Illegal header value b'{TOKEN}'"),
+        ValueError(f"echoing Token: {TOKEN}"),
+    ],
+    ids=type,
+)
+async def test_anything_a_send_raises_becomes_a_transport_error(raised: Exception) -> None:
+    """h11, httpcore or a transport's own exceptions leave as TransportError, token-free."""
+    import pickle
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        raise raised
+
+    transport = httpx.MockTransport(handler)
+    async with QaseClient(TOKEN, transport=transport, retry=RetryPolicy(attempts=1)) as qase:
+        with pytest.raises(exc.TransportError) as info:
+            await qase.runs.complete("DEMO", 1)
+    assert "\n" not in str(info.value)
+    for link in _chain(info.value):
+        assert TOKEN not in repr(link)
+        assert TOKEN not in str(link)
+        assert TOKEN not in repr(link.args)
+        assert TOKEN not in repr(vars(link))
+    assert TOKEN.encode() not in pickle.dumps(info.value)
+
+
+async def test_a_success_that_says_status_false_is_an_api_error() -> None:
+    """`200 {"status": false}` is a refusal, not an empty model."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"status": False, "errorMessage": "Project is archived"})
+
+    async with QaseClient("t", transport=httpx.MockTransport(handler)) as qase:
+        with pytest.raises(exc.APIError, match="Project is archived") as info:
+            await qase.projects.get("DEMO")
+    assert info.value.status_code == 200
+
+
+@pytest.mark.parametrize("status", [200, 400])
+async def test_deeply_nested_json_is_a_decode_error(
+    status: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """100,000 nested lists raise DecodeError (or the status's error), not RecursionError."""
+    import qase_async._http as http_module
+
+    monkeypatch.setattr(http_module, "json_loads", json.loads)
+    body = b"[" * 100_000 + b"]" * 100_000
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(status, content=body)
+
+    async with QaseClient("t", transport=httpx.MockTransport(handler)) as qase:
+        with pytest.raises(exc.DecodeError if status == 200 else exc.BadRequestError):
+            await qase.projects.get("DEMO")
+
+
+@pytest.mark.parametrize("value", ["inf", "1e12", "nan", "NaN", "-inf"])
+def test_retry_after_extremes(value: str) -> None:
+    """inf stays inf (the client refuses it), NaN is unparsable (the 60 s default)."""
+    parsed = parse_retry_after(value)
+    assert parsed == {"inf": float("inf"), "1e12": 1e12, "-inf": 0.0}.get(value, 60.0)
+
+
+async def test_error_messages_are_one_line_and_never_quote_the_token() -> None:
+    """A server echoing the token in a multi-line errorMessage: one line, token masked."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        message = f"bad token\n{request.headers['Token']}\r\n  try again"
+        fields = [{"field": "title\nx", "error": f"echo {request.headers['Token']}"}]
+        return httpx.Response(422, json={"errorMessage": message, "errorFields": fields})
+
+    async with QaseClient(TOKEN, transport=httpx.MockTransport(handler)) as qase:
+        with pytest.raises(exc.UnprocessableEntityError) as info:
+            await qase.projects.get("DEMO")
+    text = str(info.value)
+    assert "\n" not in text
+    assert "\r" not in text
+    assert TOKEN not in text
+    assert "bad token *** try again" in text
+
+
+async def test_a_request_httpx_cannot_build_is_an_invalid_argument() -> None:
+    """A body httpx cannot encode raises InvalidArgumentError, once, nothing sent."""
+    sent = 0
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        nonlocal sent
+        sent += 1
+        return httpx.Response(200, json={"status": True, "result": {}})
+
+    async with QaseClient("t", transport=httpx.MockTransport(handler)) as qase:
+        with pytest.raises(exc.InvalidArgumentError, match="cannot build GET"):
+            await qase._transport.request("GET", "/x", json_body={"filter": object()})
+    assert sent == 0
+    assert qase.stats.requests == 0

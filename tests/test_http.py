@@ -18,11 +18,12 @@ from qase_async import (
     QaseClient,
     RateLimit,
     RateLimitedError,
+    RedirectError,
+    RequestTimeoutError,
     RetryEvent,
     RetryPolicy,
     ServiceUnavailableError,
     SlidingWindowLimiter,
-    TimeoutError,
     TransportError,
 )
 from qase_async.models import ResultCreateV2, ResultExecution
@@ -203,13 +204,13 @@ async def test_connect_errors_are_retried_for_any_method() -> None:
 
 
 async def test_timeouts_raise_our_timeout_error() -> None:
-    """httpx exceptions never leak raw: a read timeout becomes qase_async.TimeoutError."""
+    """httpx exceptions never leak raw: a read timeout becomes RequestTimeoutError."""
 
     def handler(request: httpx.Request) -> httpx.Response:
         raise httpx.ReadTimeout("timed out")
 
     async with client(handler) as qase:
-        with pytest.raises(TimeoutError) as info:
+        with pytest.raises(RequestTimeoutError) as info:
             await qase.projects.get("DEMO")
     assert isinstance(info.value.__cause__, httpx.ReadTimeout)
     assert info.value.method == "GET"
@@ -238,7 +239,7 @@ async def test_cancelled_call_gives_back_its_slot() -> None:
 
 
 async def test_token_goes_only_to_the_configured_origin() -> None:
-    """A redirect to another host never carries the token; one to the same origin does."""
+    """A redirect to another host is refused, naming it; one to the same origin is followed."""
     seen: dict[str, str | None] = {}
 
     def handler(request: httpx.Request) -> httpx.Response:
@@ -250,15 +251,19 @@ async def test_token_goes_only_to_the_configured_origin() -> None:
         return httpx.Response(200, json=PROJECT)
 
     async with client(handler) as qase:
-        await qase.projects.get("DEMO")
+        with pytest.raises(RedirectError, match=r"evil\.example") as info:
+            await qase.projects.get("DEMO")
         await qase.projects.get("SAME")
-    assert seen["api.qase.io/v1/project/DEMO"] == TOKEN
-    assert seen["evil.example/steal"] is None
-    assert seen["api.qase.io/v1/project/OTHER"] == TOKEN
+    assert info.value.target == "evil.example"
+    assert seen == {
+        "api.qase.io/v1/project/DEMO": TOKEN,
+        "api.qase.io/v1/project/SAME": TOKEN,
+        "api.qase.io/v1/project/OTHER": TOKEN,
+    }
 
 
 async def test_an_injected_client_cannot_leak_the_token_through_its_redirects() -> None:
-    """Even an injected httpx client that follows redirects does not carry the token away."""
+    """Even an injected httpx client that follows redirects does not follow one away."""
     seen: dict[str, str | None] = {}
 
     def handler(request: httpx.Request) -> httpx.Response:
@@ -271,9 +276,10 @@ async def test_an_injected_client_cannot_leak_the_token_through_its_redirects() 
         transport=httpx.MockTransport(handler), follow_redirects=True
     ) as http:
         async with QaseClient(TOKEN, http_client=http) as qase:
-            await qase.projects.get("DEMO")
+            with pytest.raises(RedirectError, match=r"evil\.example"):
+                await qase.projects.get("DEMO")
         assert not http.is_closed, "an injected client is the caller's to close"
-    assert seen == {"api.qase.io": TOKEN, "evil.example": None}
+    assert seen == {"api.qase.io": TOKEN}
 
 
 async def test_token_never_appears_in_reprs_errors_or_logs(

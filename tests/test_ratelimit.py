@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 
 import pytest
 
-from qase_async import Limiter, RateLimit, SlidingWindowLimiter
+from qase_async import (
+    ClientClosedError,
+    Limiter,
+    RateLimit,
+    RateLimitedError,
+    SlidingWindowLimiter,
+)
 
 
 @pytest.mark.parametrize(
@@ -210,12 +217,14 @@ async def test_burst_pacing_spreads_requests() -> None:
 async def test_memory_stays_flat_over_many_requests() -> None:
     """A client held for days keeps a fixed-size state, whatever it has sent."""
     limiter = SlidingWindowLimiter(RateLimit(50, per=0.001))
+    lanes = ("interactive", "normal", "bulk")
     for i in range(5000):
-        p = await limiter.acquire()
+        p = await limiter.acquire(priority=lanes[i % 3])
         limiter.release(
             p, headers={"X-RateLimit-Limit": "50", "X-RateLimit-Remaining": "49"} if i % 2 else None
         )
     assert len(limiter._free) == 50
+    assert all(len(cooling) <= 50 for cooling in limiter._lane_cooling)
     assert len(limiter._sends) <= 4 * 50 + 64
     assert len(limiter._foreign) <= 50
 
@@ -226,3 +235,52 @@ async def test_a_request_that_never_left_is_not_counted_as_ours() -> None:
     permit = await limiter.acquire()
     limiter.release(permit, sent=False)
     assert limiter._sends == []
+
+
+async def test_a_refused_pause_fails_waiting_and_new_callers_at_once() -> None:
+    """pause(refuse=True): callers queued now and arriving later raise instead of waiting."""
+    limiter = SlidingWindowLimiter(RateLimit(5, per=1.0))
+    limiter.pause(0.5)
+    queued = asyncio.ensure_future(limiter.acquire())
+    await asyncio.sleep(0.01)
+    assert not queued.done()
+    limiter.pause(30.0, refuse=True)
+    with pytest.raises(RateLimitedError, match="max_wait"):
+        await asyncio.wait_for(queued, 1)
+    with pytest.raises(RateLimitedError) as info:
+        await limiter.acquire()
+    assert 29 < info.value.retry_after <= 30
+
+
+async def test_acquire_never_waits_on_the_gate_longer_than_max_wait() -> None:
+    """A cool-down longer than max_wait raises at once; a shorter one is waited out."""
+    limiter = SlidingWindowLimiter(RateLimit(5, per=1.0))
+    limiter.pause(0.2)
+    with pytest.raises(RateLimitedError):
+        await limiter.acquire(max_wait=0.1)
+    permit = await asyncio.wait_for(limiter.acquire(max_wait=1.0, priority="bulk"), 2)
+    assert permit.waited >= 0.15
+    limiter.release(permit)
+
+
+async def test_a_longer_pause_fails_waiters_it_would_hold_past_their_max_wait() -> None:
+    """A waiter that accepted 1 s is refused when the gate is pushed out to 30 s."""
+    limiter = SlidingWindowLimiter(RateLimit(5, per=1.0))
+    limiter.pause(0.5)
+    patient = asyncio.ensure_future(limiter.acquire(max_wait=60.0))
+    hasty = asyncio.ensure_future(limiter.acquire(max_wait=1.0))
+    await asyncio.sleep(0.01)
+    limiter.pause(30.0)
+    with pytest.raises(RateLimitedError):
+        await asyncio.wait_for(hasty, 1)
+    assert not patient.done()
+    await limiter.aclose()
+    with pytest.raises(ClientClosedError):
+        await patient
+
+
+@pytest.mark.parametrize("seconds", [math.inf, math.nan])
+def test_pause_takes_finite_seconds_only(seconds: float) -> None:
+    """A cool-down that never ends is a bug in the caller, not a state to enter."""
+    with pytest.raises(ValueError, match="finite"):
+        SlidingWindowLimiter().pause(seconds)

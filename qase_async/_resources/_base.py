@@ -9,15 +9,60 @@ from urllib.parse import quote
 
 from .._converter import structure, unstructure
 from .._http import Transport
-from .._pagination import DEFAULT_PREFETCH, PAGE_SIZE, Page, paginate
+from .._pagination import DEFAULT_PREFETCH, MAX_OFFSET, PAGE_SIZE, Page, paginate
+from ..exceptions import InvalidArgumentError
 from ..models import Created
 
 T = TypeVar("T")
 
 
 def seg(value: str | int) -> str:
-    """A path segment, escaped (a code or hash never changes the path's shape)."""
-    return quote(str(value), safe="")
+    """A path segment, escaped (a code or hash never changes the path's shape).
+
+    Raises:
+        InvalidArgumentError: Empty, ``.`` or ``..`` (the path would change meaning), or
+            neither a ``str`` nor an ``int``.
+    """
+    if isinstance(value, int) and not isinstance(value, bool):
+        return ident(value)
+    if not isinstance(value, str):
+        raise InvalidArgumentError(
+            f"a path segment must be a str or an int, not {type(value).__name__}"
+        )
+    if value.strip() in ("", ".", ".."):
+        raise InvalidArgumentError(f"{value!r} is not a valid code, hash or id")
+    return quote(value, safe="")
+
+
+def ident(value: int) -> str:
+    """An id as a path segment: an ``int`` (a float, a bool or a string is refused).
+
+    Raises:
+        InvalidArgumentError: Not an ``int``, or below 0.
+    """
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidArgumentError(f"an id must be an int, not {type(value).__name__}")
+    if value < 0:
+        raise InvalidArgumentError(f"an id cannot be negative ({value})")
+    return str(value)
+
+
+def check_page(limit: int | None, offset: int | None) -> None:
+    """``limit`` 1..100 and ``offset`` 0..100,000, as the service takes them.
+
+    Raises:
+        InvalidArgumentError: Out of range, or not an ``int``.
+    """
+    for name, value, low, high in (
+        ("limit", limit, 1, PAGE_SIZE),
+        ("offset", offset, 0, MAX_OFFSET),
+    ):
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise InvalidArgumentError(f"{name} must be an int, not {type(value).__name__}")
+        if not low <= value <= high:
+            raise InvalidArgumentError(f"{name} must be from {low} to {high}, got {value}")
 
 
 def wire_params(
@@ -105,6 +150,7 @@ class Resource:
         params: Mapping[str, Any],
         version: int = 1,
     ) -> Page[T]:
+        check_page(limit, offset)
         query = {**params, "limit": limit, "offset": offset}
         return await self._get(path, Page[item], params=query, version=version)  # type: ignore[valid-type]
 

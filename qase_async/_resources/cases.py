@@ -22,7 +22,7 @@ from ..models import (
     TestCaseCreate,
     TestCaseUpdate,
 )
-from ._base import Resource, seg, wire_params
+from ._base import Resource, ident, seg, wire_params
 
 Slugs = str | Sequence[str] | None
 
@@ -121,7 +121,7 @@ class Cases(Resource):
     ) -> TestCase:
         """One case."""
         params = wire_params({"include": "external_issues" if include_external_issues else None})
-        return await self._get(f"/case/{seg(code)}/{int(case_id)}", TestCase, params=params)
+        return await self._get(f"/case/{seg(code)}/{ident(case_id)}", TestCase, params=params)
 
     async def create(self, code: str, case: TestCaseCreate) -> int:
         """Create a case; returns its id."""
@@ -135,11 +135,11 @@ class Cases(Resource):
 
     async def update(self, code: str, case_id: int, changes: TestCaseUpdate) -> None:
         """Change the fields of a case that are set in ``changes``."""
-        await self._call("PATCH", f"/case/{seg(code)}/{int(case_id)}", changes)
+        await self._call("PATCH", f"/case/{seg(code)}/{ident(case_id)}", changes)
 
     async def delete(self, code: str, case_id: int) -> None:
         """Delete a case."""
-        await self._call("DELETE", f"/case/{seg(code)}/{int(case_id)}")
+        await self._call("DELETE", f"/case/{seg(code)}/{ident(case_id)}")
 
     async def attach_external_issues(self, code: str, links: CaseExternalIssuesUpdate) -> None:
         """Link cases to issues of a Jira integration."""

@@ -13,7 +13,7 @@ from ..models import (
     CustomFieldUpdate,
     CustomFieldV2,
 )
-from ._base import Resource, wire_params
+from ._base import Resource, ident, wire_params
 
 
 class CustomFields(Resource):
@@ -41,7 +41,7 @@ class CustomFields(Resource):
 
     async def get(self, field_id: int) -> CustomField:
         """One custom field."""
-        return await self._get(f"/custom_field/{int(field_id)}", CustomField)
+        return await self._get(f"/custom_field/{ident(field_id)}", CustomField)
 
     async def create(self, field: CustomFieldCreate) -> int:
         """Create a custom field; returns its id."""
@@ -49,11 +49,11 @@ class CustomFields(Resource):
 
     async def update(self, field_id: int, changes: CustomFieldUpdate) -> None:
         """Change a custom field."""
-        await self._call("PATCH", f"/custom_field/{int(field_id)}", changes)
+        await self._call("PATCH", f"/custom_field/{ident(field_id)}", changes)
 
     async def delete(self, field_id: int) -> None:
         """Delete a custom field."""
-        await self._call("DELETE", f"/custom_field/{int(field_id)}")
+        await self._call("DELETE", f"/custom_field/{ident(field_id)}")
 
 
 class CustomFieldsV2(Resource):
@@ -81,4 +81,4 @@ class CustomFieldsV2(Resource):
 
     async def get(self, field_id: int) -> CustomFieldV2:
         """One custom field."""
-        return await self._get(f"/custom_field/{int(field_id)}", CustomFieldV2, version=2)
+        return await self._get(f"/custom_field/{ident(field_id)}", CustomFieldV2, version=2)

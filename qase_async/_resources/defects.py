@@ -13,7 +13,7 @@ from ..models import (
     DefectStatusUpdate,
     DefectUpdate,
 )
-from ._base import Resource, seg, wire_params
+from ._base import Resource, ident, seg, wire_params
 
 
 class Defects(Resource):
@@ -39,7 +39,7 @@ class Defects(Resource):
 
     async def get(self, code: str, defect_id: int) -> Defect:
         """One defect."""
-        return await self._get(f"/defect/{seg(code)}/{int(defect_id)}", Defect)
+        return await self._get(f"/defect/{seg(code)}/{ident(defect_id)}", Defect)
 
     async def create(self, code: str, defect: DefectCreate) -> int:
         """Create a defect; returns its id."""
@@ -47,19 +47,19 @@ class Defects(Resource):
 
     async def update(self, code: str, defect_id: int, changes: DefectUpdate) -> None:
         """Change the fields of a defect that are set in ``changes``."""
-        await self._call("PATCH", f"/defect/{seg(code)}/{int(defect_id)}", changes)
+        await self._call("PATCH", f"/defect/{seg(code)}/{ident(defect_id)}", changes)
 
     async def delete(self, code: str, defect_id: int) -> None:
         """Delete a defect."""
-        await self._call("DELETE", f"/defect/{seg(code)}/{int(defect_id)}")
+        await self._call("DELETE", f"/defect/{seg(code)}/{ident(defect_id)}")
 
     async def resolve(self, code: str, defect_id: int) -> None:
         """Mark a defect resolved."""
-        await self._call("PATCH", f"/defect/{seg(code)}/resolve/{int(defect_id)}")
+        await self._call("PATCH", f"/defect/{seg(code)}/resolve/{ident(defect_id)}")
 
     async def update_status(
         self, code: str, defect_id: int, status: Literal["in_progress", "resolved", "invalid"]
     ) -> None:
         """Set a defect's status."""
         body = DefectStatusUpdate(status=status)
-        await self._call("PATCH", f"/defect/{seg(code)}/status/{int(defect_id)}", body)
+        await self._call("PATCH", f"/defect/{seg(code)}/status/{ident(defect_id)}", body)

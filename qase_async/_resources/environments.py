@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 
 from .._pagination import Page
 from ..models import Environment, EnvironmentCreate, EnvironmentUpdate
-from ._base import Resource, seg, wire_params
+from ._base import Resource, ident, seg, wire_params
 
 
 class Environments(Resource):
@@ -36,7 +36,7 @@ class Environments(Resource):
 
     async def get(self, code: str, environment_id: int) -> Environment:
         """One environment."""
-        return await self._get(f"/environment/{seg(code)}/{int(environment_id)}", Environment)
+        return await self._get(f"/environment/{seg(code)}/{ident(environment_id)}", Environment)
 
     async def create(self, code: str, environment: EnvironmentCreate) -> int:
         """Create an environment; returns its id."""
@@ -44,8 +44,8 @@ class Environments(Resource):
 
     async def update(self, code: str, environment_id: int, changes: EnvironmentUpdate) -> None:
         """Change an environment."""
-        await self._call("PATCH", f"/environment/{seg(code)}/{int(environment_id)}", changes)
+        await self._call("PATCH", f"/environment/{seg(code)}/{ident(environment_id)}", changes)
 
     async def delete(self, code: str, environment_id: int) -> None:
         """Delete an environment."""
-        await self._call("DELETE", f"/environment/{seg(code)}/{int(environment_id)}")
+        await self._call("DELETE", f"/environment/{seg(code)}/{ident(environment_id)}")

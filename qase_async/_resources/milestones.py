@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 
 from .._pagination import Page
 from ..models import Milestone, MilestoneCreate, MilestoneUpdate
-from ._base import Resource, seg, wire_params
+from ._base import Resource, ident, seg, wire_params
 
 
 class Milestones(Resource):
@@ -32,7 +32,7 @@ class Milestones(Resource):
 
     async def get(self, code: str, milestone_id: int) -> Milestone:
         """One milestone."""
-        return await self._get(f"/milestone/{seg(code)}/{int(milestone_id)}", Milestone)
+        return await self._get(f"/milestone/{seg(code)}/{ident(milestone_id)}", Milestone)
 
     async def create(self, code: str, milestone: MilestoneCreate) -> int:
         """Create a milestone; returns its id (``due_date`` is sent as Unix seconds)."""
@@ -40,8 +40,8 @@ class Milestones(Resource):
 
     async def update(self, code: str, milestone_id: int, changes: MilestoneUpdate) -> None:
         """Change a milestone."""
-        await self._call("PATCH", f"/milestone/{seg(code)}/{int(milestone_id)}", changes)
+        await self._call("PATCH", f"/milestone/{seg(code)}/{ident(milestone_id)}", changes)
 
     async def delete(self, code: str, milestone_id: int) -> None:
         """Delete a milestone."""
-        await self._call("DELETE", f"/milestone/{seg(code)}/{int(milestone_id)}")
+        await self._call("DELETE", f"/milestone/{seg(code)}/{ident(milestone_id)}")

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 
 from .._pagination import Page
 from ..models import Plan, PlanCreate, PlanDetailed, PlanUpdate
-from ._base import Resource, seg
+from ._base import Resource, ident, seg
 
 
 class Plans(Resource):
@@ -24,7 +24,7 @@ class Plans(Resource):
 
     async def get(self, code: str, plan_id: int) -> PlanDetailed:
         """One plan, with its cases."""
-        return await self._get(f"/plan/{seg(code)}/{int(plan_id)}", PlanDetailed)
+        return await self._get(f"/plan/{seg(code)}/{ident(plan_id)}", PlanDetailed)
 
     async def create(self, code: str, plan: PlanCreate) -> int:
         """Create a plan; returns its id."""
@@ -32,8 +32,8 @@ class Plans(Resource):
 
     async def update(self, code: str, plan_id: int, changes: PlanUpdate) -> None:
         """Change a plan."""
-        await self._call("PATCH", f"/plan/{seg(code)}/{int(plan_id)}", changes)
+        await self._call("PATCH", f"/plan/{seg(code)}/{ident(plan_id)}", changes)
 
     async def delete(self, code: str, plan_id: int) -> None:
         """Delete a plan."""
-        await self._call("DELETE", f"/plan/{seg(code)}/{int(plan_id)}")
+        await self._call("DELETE", f"/plan/{seg(code)}/{ident(plan_id)}")

@@ -19,7 +19,7 @@ from ..models import (
     ResultStatus,
     ResultUpdate,
 )
-from ._base import Resource, seg, wire_params
+from ._base import Resource, ident, seg, wire_params
 from .custom_fields import CustomFieldsV2
 
 MAX_RESULTS_PER_BULK: Final = 200
@@ -101,7 +101,7 @@ class Results(Resource):
 
     async def create(self, code: str, run_id: int, result: ResultCreate) -> str:
         """Add one result to a run; returns its hash. Not retried once possibly sent."""
-        path = f"/result/{seg(code)}/{int(run_id)}"
+        path = f"/result/{seg(code)}/{ident(run_id)}"
         created: ResultCreated = await self._send("POST", path, result, ResultCreated)
         return created.hash or ""
 
@@ -110,17 +110,17 @@ class Results(Resource):
         _check_bulk(len(results))
         await self._t.request(
             "POST",
-            f"/result/{seg(code)}/{int(run_id)}/bulk",
+            f"/result/{seg(code)}/{ident(run_id)}/bulk",
             json_body={"results": [unstructure(r) for r in results]},
         )
 
     async def update(self, code: str, run_id: int, hash: str, changes: ResultUpdate) -> None:
         """Change the fields of a result that are set in ``changes``."""
-        await self._call("PATCH", f"/result/{seg(code)}/{int(run_id)}/{seg(hash)}", changes)
+        await self._call("PATCH", f"/result/{seg(code)}/{ident(run_id)}/{seg(hash)}", changes)
 
     async def delete(self, code: str, run_id: int, hash: str) -> None:
         """Delete a result."""
-        await self._call("DELETE", f"/result/{seg(code)}/{int(run_id)}/{seg(hash)}")
+        await self._call("DELETE", f"/result/{seg(code)}/{ident(run_id)}/{seg(hash)}")
 
 
 def with_id(result: ResultCreateV2) -> ResultCreateV2:
@@ -140,7 +140,7 @@ class ResultsV2(Resource):
         result = with_id(result)
         await self._send(
             "POST",
-            f"/{seg(code)}/run/{int(run_id)}/result",
+            f"/{seg(code)}/run/{ident(run_id)}/result",
             result,
             None,
             version=2,
@@ -156,7 +156,7 @@ class ResultsV2(Resource):
         with_ids = [with_id(r) for r in results]
         await self._t.request(
             "POST",
-            f"/{seg(code)}/run/{int(run_id)}/results",
+            f"/{seg(code)}/run/{ident(run_id)}/results",
             version=2,
             idempotent=True,
             json_body={"results": [unstructure(r) for r in with_ids]},

@@ -18,7 +18,7 @@ from ..models import (
     ReviewType,
     ReviewUpdate,
 )
-from ._base import Resource, seg, wire_params
+from ._base import Resource, ident, seg, wire_params
 
 MAX_REVIEWS_PER_BULK: Final = 100
 """The service takes 1 to 100 reviews per bulk request, all or nothing."""
@@ -83,7 +83,7 @@ class Reviews(Resource):
 
     async def get(self, code: str, review_id: int) -> ReviewDetailed:
         """One review, with the case it proposes."""
-        return await self._get(f"/review/{seg(code)}/{int(review_id)}", ReviewDetailed)
+        return await self._get(f"/review/{seg(code)}/{ident(review_id)}", ReviewDetailed)
 
     async def create(self, code: str, review: ReviewCreate) -> int:
         """Open a review; returns its id."""
@@ -101,8 +101,8 @@ class Reviews(Resource):
 
     async def update(self, code: str, review_id: int, changes: ReviewUpdate) -> None:
         """Change a review."""
-        await self._call("PATCH", f"/review/{seg(code)}/{int(review_id)}", changes)
+        await self._call("PATCH", f"/review/{seg(code)}/{ident(review_id)}", changes)
 
     async def delete(self, code: str, review_id: int) -> None:
         """Delete a review."""
-        await self._call("DELETE", f"/review/{seg(code)}/{int(review_id)}")
+        await self._call("DELETE", f"/review/{seg(code)}/{ident(review_id)}")

@@ -16,7 +16,7 @@ from ..models import (
     RunStatus,
     RunUpdate,
 )
-from ._base import Resource, seg, wire_params
+from ._base import Resource, ident, seg, wire_params
 
 __all__ = ["RunStatus", "Runs"]
 
@@ -100,7 +100,7 @@ class Runs(Resource):
             if wanted
         ]
         params = wire_params({"include": include or None})
-        return await self._get(f"/run/{seg(code)}/{int(run_id)}", Run, params=params)
+        return await self._get(f"/run/{seg(code)}/{ident(run_id)}", Run, params=params)
 
     async def create(self, code: str, run: RunCreate) -> int:
         """Create a run; returns its id."""
@@ -108,19 +108,19 @@ class Runs(Resource):
 
     async def update(self, code: str, run_id: int, changes: RunUpdate) -> None:
         """Change the fields of a run that are set in ``changes``."""
-        await self._call("PATCH", f"/run/{seg(code)}/{int(run_id)}", changes)
+        await self._call("PATCH", f"/run/{seg(code)}/{ident(run_id)}", changes)
 
     async def delete(self, code: str, run_id: int) -> None:
         """Delete a run and its results."""
-        await self._call("DELETE", f"/run/{seg(code)}/{int(run_id)}")
+        await self._call("DELETE", f"/run/{seg(code)}/{ident(run_id)}")
 
     async def complete(self, code: str, run_id: int) -> None:
         """Mark a run complete."""
-        await self._call("POST", f"/run/{seg(code)}/{int(run_id)}/complete")
+        await self._call("POST", f"/run/{seg(code)}/{ident(run_id)}/complete")
 
     async def set_public(self, code: str, run_id: int, public: bool) -> str | None:
         """Turn a run's public link on or off; returns the link when on."""
-        path = f"/run/{seg(code)}/{int(run_id)}/public"
+        path = f"/run/{seg(code)}/{ident(run_id)}/public"
         link: PublicLink = await self._send("PATCH", path, RunPublic(status=public), PublicLink)
         return link.url
 

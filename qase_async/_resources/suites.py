@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 
 from .._pagination import Page
 from ..models import Suite, SuiteCreate, SuiteDelete, SuiteUpdate
-from ._base import Resource, seg, wire_params
+from ._base import Resource, ident, seg, wire_params
 
 
 class Suites(Resource):
@@ -32,7 +32,7 @@ class Suites(Resource):
 
     async def get(self, code: str, suite_id: int) -> Suite:
         """One suite."""
-        return await self._get(f"/suite/{seg(code)}/{int(suite_id)}", Suite)
+        return await self._get(f"/suite/{seg(code)}/{ident(suite_id)}", Suite)
 
     async def create(self, code: str, suite: SuiteCreate) -> int:
         """Create a suite; returns its id."""
@@ -40,9 +40,9 @@ class Suites(Resource):
 
     async def update(self, code: str, suite_id: int, changes: SuiteUpdate) -> None:
         """Change the fields of a suite that are set in ``changes``."""
-        await self._call("PATCH", f"/suite/{seg(code)}/{int(suite_id)}", changes)
+        await self._call("PATCH", f"/suite/{seg(code)}/{ident(suite_id)}", changes)
 
     async def delete(self, code: str, suite_id: int, *, destination_id: int | None = None) -> None:
         """Delete a suite; its cases move to ``destination_id`` when given (else deleted)."""
         body = SuiteDelete(destination_id=destination_id) if destination_id is not None else None
-        await self._call("DELETE", f"/suite/{seg(code)}/{int(suite_id)}", body)
+        await self._call("DELETE", f"/suite/{seg(code)}/{ident(suite_id)}", body)

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 
 from .._pagination import Page
 from ..models import User
-from ._base import Resource
+from ._base import Resource, ident
 
 
 class Users(Resource):
@@ -22,4 +22,4 @@ class Users(Resource):
 
     async def get(self, user_id: int) -> User:
         """One user."""
-        return await self._get(f"/user/{int(user_id)}", User)
+        return await self._get(f"/user/{ident(user_id)}", User)

@@ -113,3 +113,37 @@ async def test_redis_stopped_and_restarted_mid_run(
     assert all(limiter.backend == "redis" for limiter in limiters)
     assert "is unavailable" in caplog.text
     assert "is back" in caplog.text
+
+
+async def test_the_bulk_reserve_survives_a_redis_restart(private_redis: RedisProcess) -> None:
+    """Bulk permits granted while Redis was down are written back with their lane: after
+    the restart another process's bulk request still finds bulk's share taken and waits,
+    while its interactive request gets the reserve at once."""
+    token = f"t-{uuid.uuid4().hex}"
+    budget = RateLimit(10, per=1.0, reserve=0.2)
+    options = {"token": token, "rate_limit": budget, "probe_interval": 0.2, "timeout": 0.5}
+    first = RedisLimiter(private_redis.url, fallback_share=1.0, **options)  # type: ignore[arg-type]
+    second = RedisLimiter(private_redis.url, **options)  # type: ignore[arg-type]
+    late_bulk: asyncio.Future[object] | None = None
+    try:
+        first.release(await first.acquire(), sent=False)
+        private_redis.stop()
+        held = [await asyncio.wait_for(first.acquire(priority="bulk"), 10) for _ in range(8)]
+        assert first.backend == "fallback"
+        private_redis.start()
+        await asyncio.sleep(0.3)
+        probe = await asyncio.wait_for(first.acquire(priority="interactive"), 10)
+        assert first.backend == "recovering"
+        late_bulk = asyncio.ensure_future(second.acquire(priority="bulk"))
+        await asyncio.sleep(1.0)  # past the common resume time: one slot of 10 is free
+        assert not late_bulk.done(), "bulk already holds its share in Redis"
+        interactive = await asyncio.wait_for(second.acquire(priority="interactive"), 10)
+        for permit in [*held, probe]:
+            first.release(permit, sent=False)
+        second.release(interactive, sent=False)
+    finally:
+        if late_bulk is not None:
+            late_bulk.cancel()
+            await asyncio.gather(late_bulk, return_exceptions=True)
+        await first.aclose()
+        await second.aclose()

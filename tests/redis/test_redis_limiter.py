@@ -10,7 +10,7 @@ import httpx
 import pytest
 import redis.asyncio as aioredis
 
-from qase_async import QaseClient, RateLimit, SlidingWindowLimiter
+from qase_async import QaseClient, RateLimit, RateLimitedError, RetryPolicy, SlidingWindowLimiter
 from qase_async.exceptions import ConfigurationError
 from qase_async.redis import FALLBACK_ENV, REDIS_URL_ENV, RedisLimiter, token_key
 
@@ -216,3 +216,66 @@ def test_bad_arguments_are_refused() -> None:
         RedisLimiter("redis://127.0.0.1:1/0", token="t", rate_limit=RateLimit(1, per=10), lease=5)
     with pytest.raises(ConfigurationError, match="token"):
         RedisLimiter("redis://127.0.0.1:1/0")
+
+
+async def test_a_huge_retry_after_never_outlives_max_wait_in_redis(redis_url: str) -> None:
+    """Retry-After: 1e12 raises, refuses this process's calls, and the shared key lasts max_wait."""
+    token = f"token-{uuid.uuid4().hex}"
+    seen = 0
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        nonlocal seen
+        seen += 1
+        return httpx.Response(429, headers={"Retry-After": "1e12"})
+
+    limiter = RedisLimiter(redis_url, token=token, rate_limit=RateLimit(50, per=1.0))
+    async with QaseClient(
+        token,
+        transport=httpx.MockTransport(handler),
+        limiter=limiter,
+        retry=RetryPolicy(max_wait=2.0),
+    ) as qase:
+        with pytest.raises(RateLimitedError):
+            await asyncio.wait_for(qase.projects.get("DEMO"), 5)
+        with pytest.raises(RateLimitedError):
+            await asyncio.wait_for(qase.projects.get("DEMO"), 5)
+    await limiter.aclose()  # the cool-down reaches Redis before this returns
+    async with aioredis.from_url(redis_url) as redis:
+        keys = [k async for k in redis.scan_iter(f"*{token_key(token)}*cooldown")]
+        assert len(keys) == 1
+        assert 0 < await redis.pttl(keys[0]) <= 3_000
+    assert seen == 1
+    fresh = RedisLimiter(redis_url, token=token, rate_limit=RateLimit(50, per=1.0))
+    permit = await asyncio.wait_for(fresh.acquire(), 5)  # a new process is not locked out
+    fresh.release(permit)
+    await fresh.aclose()
+
+
+async def test_a_refusing_pause_fails_a_caller_already_waiting_at_once(limiters: Factory) -> None:
+    """A call waiting out a 5 s cool-down raises as soon as a refusing pause comes in."""
+    limiter = limiters(rate_limit=RateLimit(10, per=1.0))
+    limiter.pause(5.0)
+    waiting = asyncio.ensure_future(limiter.acquire())
+    queued = asyncio.ensure_future(limiter.acquire())
+    await asyncio.sleep(0.05)
+    assert not waiting.done()
+    limiter.pause(5.0, refuse=True)
+    results = await asyncio.wait_for(asyncio.gather(waiting, queued, return_exceptions=True), 2)
+    assert [type(r) for r in results] == [RateLimitedError, RateLimitedError]
+    with pytest.raises(RateLimitedError):
+        await limiter.acquire(max_wait=60.0)
+
+
+async def test_another_process_cool_down_beyond_max_wait_raises_here(
+    limiters: Factory, redis_url: str
+) -> None:
+    """A 5 s cool-down another process closed fails a call with max_wait=1 at once."""
+    token = f"token-{uuid.uuid4().hex}"
+    other = RedisLimiter(redis_url, token=token, rate_limit=RateLimit(10, per=1.0))
+    other.pause(5.0)
+    await other.aclose()  # the cool-down reaches Redis before this returns
+    here = limiters(token=token, rate_limit=RateLimit(10, per=1.0))
+    with pytest.raises(RateLimitedError) as caught:
+        await asyncio.wait_for(here.acquire(max_wait=1.0), 5)
+    assert caught.value.retry_after is not None
+    assert 1.0 < caught.value.retry_after <= 5.0

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from qase_async import Page, QaseClient, RateLimit, RetryPolicy
+from qase_async import Page, QaseClient, RateLimit, RequestTimeoutError, RetryPolicy
 from qase_async.models import Project, TestCase
 
 
@@ -15,3 +15,15 @@ async def typed_usage() -> None:
         async for case in qase.cases.iter("DEMO"):
             title: str | None = case.title
         del project, page, title
+
+
+async def per_call_options(qase: QaseClient) -> None:
+    bulk: QaseClient = qase.with_options(priority="bulk", retry=RetryPolicy(attempts=10))
+    hasty = qase.with_options(timeout=5.0, deadline=15.0)
+    try:
+        await hasty.projects.get("DEMO")
+    except RequestTimeoutError as error:
+        timed_out: TimeoutError = error  # also the builtin
+        del timed_out
+    waited: float = bulk.stats.cooldown_wait + bulk.stats.backoff_wait
+    del waited
