@@ -78,7 +78,8 @@ async def main() -> None:
                     ResultCreateV2(title="Search", execution=ResultExecution(status="failed")),
                 ],
             )
-        await serve(qase, args.project)
+        # The interactive lane: the bot's requests go ahead of bulk uploads on the token.
+        await serve(qase.with_options(priority="interactive"), args.project)
 
 
 if __name__ == "__main__":
