@@ -29,6 +29,7 @@ from ._upload import (
     UploadReport,
     upload_run,
 )
+from ._version import __version__
 from .exceptions import (
     APIError,
     AttachmentReadError,
@@ -58,8 +59,6 @@ from .exceptions import (
     TransportError,
     UnprocessableEntityError,
 )
-
-__version__ = "0.1.0"
 
 __all__ = [
     "DEFAULT_BASE_URL",

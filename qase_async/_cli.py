@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from ._cli_read import add_read_parser
 from ._cli_upload import add_upload_parser
+from ._version import __version__
 
 if TYPE_CHECKING:
     from .testing import FakeRequest, FakeTLS
@@ -248,6 +249,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="qase-async", description="Tools around the qase-async Qase TestOps client."
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     _add_fake_server(subparsers)
     add_upload_parser(subparsers)

@@ -46,6 +46,7 @@ from ._resources.shared_steps import SharedSteps
 from ._resources.suites import Suites
 from ._resources.system_fields import SystemFields
 from ._resources.users import Users
+from ._version import __version__
 from .exceptions import ConfigurationError
 
 if TYPE_CHECKING:
@@ -53,7 +54,7 @@ if TYPE_CHECKING:
 
 TOKEN_ENV: Final = "QASE_API_TOKEN"
 _UNSET: Final = object()
-USER_AGENT: Final = "qase-async/0.1.0"
+USER_AGENT: Final = f"qase-async/{__version__}"
 
 
 def _timeout(value: object) -> httpx.Timeout | None:

@@ -45,6 +45,7 @@ json_loads: Final = _json_parser()
 logger: Final = logging.getLogger("qase_async")
 
 DEFAULT_BASE_URL: Final = "https://api.qase.io"
+"""The service's origin; enterprise workspaces have their own (``base_url=``)."""
 DEFAULT_TIMEOUT: Final = httpx.Timeout(30.0, connect=10.0)
 DEFAULT_MAX_RESPONSE_SIZE: Final = 64 * 1024 * 1024
 """The largest answer the client reads (64 MiB); a larger one raises ResponseTooLargeError."""
@@ -81,7 +82,7 @@ class RetryPolicy:
     for GET and DELETE and for POSTs made safe by an idempotency key (v2 results with
     ids); connection failures before anything was sent are retried for every method.
 
-    Args:
+    Attributes:
         attempts: Tries in all, the first included (1 turns retries off; at most 100).
         max_wait: The longest single wait accepted; a ``Retry-After`` above it raises
             :class:`~qase_async.RateLimitedError` for every call until it has passed, and

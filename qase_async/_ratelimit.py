@@ -80,7 +80,7 @@ def _positive_float(_: object, attribute: attrs.Attribute[float], value: float) 
 class RateLimit:
     """A request budget: at most ``requests`` in any sliding window of ``per`` seconds.
 
-    Args:
+    Attributes:
         requests: Requests allowed per window (the service's default is 600).
         per: The window in seconds (60 for the service).
         burst: ``None`` (default) sends as fast as the window allows. A number turns on

@@ -92,6 +92,7 @@ __all__ = [
 ]
 
 REDIS_URL_ENV: Final = "QASE_RATE_LIMIT_REDIS_URL"
+"""The environment variable that makes every new ``QaseClient`` share its budget through Redis."""
 FALLBACK_ENV: Final = "QASE_RATE_LIMIT_REDIS_FALLBACK"
 """``auto`` (default), a share such as ``0.25``, or ``raise``."""
 DEFAULT_FALLBACK_SHARE: Final = 0.25

@@ -49,8 +49,10 @@ def test_the_client_example_runs(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_every_method_the_readme_calls_exists() -> None:
-    """Each ``qase.<namespace>.<method>(`` in the README's examples is a real method."""
-    text = README.read_text(encoding="utf-8")
+    """Each ``qase.<namespace>.<method>(`` in the README's and the docs' examples is a real
+    method."""
+    pages = [README, *sorted((README.parent / "docs").rglob("*.md"))]
+    text = "\n".join(page.read_text(encoding="utf-8") for page in pages)
     calls = set(re.findall(r"\bqase\.((?:v2\.)?[a-z_]+)\.([a-z_]+)\(", text))
     assert len(calls) > 20
     client = qase_async.QaseClient("t")

@@ -9,7 +9,9 @@ import attrs
 CaseSeverity: TypeAlias = Literal[
     "undefined", "blocker", "critical", "major", "normal", "minor", "trivial"
 ]
+"""A case's severity slug, for filters and v1 results (cases themselves carry an integer code)."""
 CasePriority: TypeAlias = Literal["undefined", "high", "medium", "low"]
+"""A case's priority slug, for filters."""
 CaseType: TypeAlias = Literal[
     "other",
     "functional",
@@ -20,18 +22,29 @@ CaseType: TypeAlias = Literal[
     "performance",
     "acceptance",
 ]
+"""A case's type slug, for filters."""
 CaseBehavior: TypeAlias = Literal["undefined", "positive", "negative", "destructive"]
+"""A case's behavior slug, for filters."""
 CaseAutomation: TypeAlias = Literal["is-not-automated", "automated", "to-be-automated"]
+"""A case's automation slug, for filters."""
 CaseStatus: TypeAlias = Literal["actual", "draft", "deprecated"]
+"""A case's status slug, for filters."""
 StepsType: TypeAlias = Literal["classic", "gherkin"]
+"""How a v2 result's steps are written: plain steps or Gherkin."""
 RunStatus: TypeAlias = Literal["in_progress", "passed", "failed", "aborted"]
+"""A run's status slug, for filters (read models carry an integer code)."""
 ResultStatus: TypeAlias = Literal[
     "in_progress", "passed", "failed", "blocked", "skipped", "invalid"
 ]
+"""A result's status slug, for filters and written results."""
 StepStatus: TypeAlias = Literal["passed", "failed", "blocked", "in_progress"]
+"""A step result's status slug, as written."""
 DefectStatus: TypeAlias = Literal["open", "resolved", "in_progress", "invalid"]
+"""A defect's status slug."""
 AuthorType: TypeAlias = Literal["app", "user"]
+"""Whether an author is an app (an API token) or a user."""
 CustomFieldEntity: TypeAlias = Literal["case", "run", "defect"]
+"""What a custom field belongs to, as read."""
 CustomFieldType: TypeAlias = Literal[
     "string",
     "text",
@@ -44,10 +57,15 @@ CustomFieldType: TypeAlias = Literal[
     "user",
     "datetime",
 ]
+"""A custom field's type, as read."""
 ReviewStatus: TypeAlias = Literal["open", "merged", "declined"]
+"""A review's status slug."""
 ReviewType: TypeAlias = Literal["create", "edit"]
+"""Whether a review proposes a new case or edits one."""
 SharedParameterType: TypeAlias = Literal["single", "group"]
+"""A shared parameter with one list of values, or a group of them."""
 JiraType: TypeAlias = Literal["jira-cloud", "jira-server"]
+"""Which Jira an external issue lives in."""
 IntegrationType: TypeAlias = Literal[
     "asana",
     "azure-devops",
@@ -62,6 +80,7 @@ IntegrationType: TypeAlias = Literal[
     "trello-app",
     "youtrack-app",
 ]
+"""An issue-tracker integration's slug."""
 
 
 @attrs.frozen(kw_only=True)

@@ -63,3 +63,4 @@ class SharedStepCreate:
 
 
 SharedStepUpdate = SharedStepCreate
+"""A shared step's new content: the same fields as :class:`SharedStepCreate`."""

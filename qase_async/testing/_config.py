@@ -21,6 +21,7 @@ __all__ = [
 ]
 
 MB = 1024 * 1024
+"""One mebibyte, for the fake's size limits (``max_file=32 * MB``)."""
 
 
 class DroppedConnection(Exception):

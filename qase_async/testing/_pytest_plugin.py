@@ -2,11 +2,14 @@
 
 Both are function-scoped: every test gets a fresh, empty fake::
 
+    @pytest.mark.asyncio
     async def test_upload(qase_client, qase_fake):
         await qase_client.projects.create(ProjectCreate(title="Demo", code="DEMO"))
         assert "DEMO" in qase_fake.state.projects
 
-``qase_client`` needs pytest-asyncio (or another plugin that runs async fixtures).
+``qase_client`` needs pytest-asyncio (the ``testing`` extra installs it). In its default
+(strict) mode an ``async def`` test needs the ``@pytest.mark.asyncio`` marker; with
+``asyncio_mode = "auto"`` in the project's pytest configuration it needs none.
 To configure the fake, override ``qase_fake`` in a ``conftest.py``::
 
     @pytest.fixture
