@@ -114,6 +114,23 @@ def _lua(name: str) -> str:
     return files("qase_async").joinpath("_lua", f"{name}.lua").read_text(encoding="utf-8")
 
 
+_KEY_NAMES: Final = (
+    "slots",
+    "foreign",
+    "cooldown",
+    "limit",
+    "seq",
+    "resume",
+    "peers",
+    "held:interactive",
+    "held:normal",
+    "held:bulk",
+    "queue:interactive",
+    "queue:normal",
+    "queue:bulk",
+    "alive",
+)
+"""The keys of one token's budget, in the order ``acquire.lua`` reads them as ``KEYS``."""
 _ACQUIRE: Final = _lua("acquire")
 _RELEASE: Final = _lua("release")
 _REGISTER: Final = _lua("register")
@@ -259,25 +276,7 @@ class RedisLimiter:
             TimeoutError,
         )
         tag = f"{namespace}:{{{token_key(token.strip())}}}"
-        self._keys = {
-            name: f"{tag}:{name}"
-            for name in (
-                "slots",
-                "foreign",
-                "cooldown",
-                "limit",
-                "seq",
-                "resume",
-                "peers",
-                "held:interactive",
-                "held:normal",
-                "held:bulk",
-                "queue:interactive",
-                "queue:normal",
-                "queue:bulk",
-                "alive",
-            )
-        }
+        self._keys = {name: f"{tag}:{name}" for name in _KEY_NAMES}
         self._acquire_script: AsyncScript = client.register_script(_ACQUIRE)
         self._release_script: AsyncScript = client.register_script(_RELEASE)
         self._pause_script: AsyncScript = client.register_script(_PAUSE)
@@ -492,22 +491,7 @@ class RedisLimiter:
     async def _take_slot(self, permit_id: str, rank: int, *, admitted: bool) -> Any:
         """Run the acquire script; ``admitted`` records a slot the local share already gave."""
         result = await self._acquire_script(
-            keys=self._key_list(
-                "slots",
-                "foreign",
-                "cooldown",
-                "limit",
-                "seq",
-                "resume",
-                "peers",
-                "held:interactive",
-                "held:normal",
-                "held:bulk",
-                "queue:interactive",
-                "queue:normal",
-                "queue:bulk",
-                "alive",
-            ),
+            keys=self._key_list(*_KEY_NAMES),
             args=[
                 permit_id,
                 self._limit,
