@@ -23,7 +23,7 @@ from ._parameters import UnknownSharedParameterError, case_parameters
 from ._spec import Operation
 from ._state import JSON, FakeState
 
-__all__ = ["HANDLERS", "ApiError", "Ctx", "Limits", "accept"]
+__all__ = ["HANDLERS", "ApiError", "Ctx", "Limits"]
 
 RESULT_STATS = ("passed", "failed", "blocked", "skipped", "retest", "in_progress", "invalid")
 CF_ENTITIES = ["case", "run", "defect"]
@@ -1315,16 +1315,6 @@ def delete_shared_step(ctx: Ctx) -> tuple[int, JSON]:
     _get(ctx.state.shared_steps[code], h, "Shared step")
     del ctx.state.shared_steps[code][h]
     return ok({"hash": h})
-
-
-# -- everything else -----------------------------------------------------------------------
-
-
-def accept(ctx: Ctx) -> tuple[int, JSON]:
-    """An operation without a handler of its own: checks the project, stores nothing."""
-    if "code" in ctx.params or "project_code" in ctx.params:
-        ctx.project()
-    return ctx.op.status, {"status": True}
 
 
 Handler = Callable[[Ctx], tuple[int, JSON]]

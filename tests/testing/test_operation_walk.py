@@ -16,6 +16,8 @@ import pytest
 
 import qase_async
 from qase_async.testing import FakeQase
+from qase_async.testing._api import HANDLERS
+from qase_async.testing._spec import operations
 
 from ._helpers import checked_client, ok, seed
 from ._samples import spec_sample
@@ -233,6 +235,11 @@ def test_the_walk_covers_every_operation_of_the_client() -> None:
     }
     assert ids == set(qase_async.OPERATIONS)
     assert len(WALK) == 93
+
+
+def test_every_operation_has_a_handler_of_its_own() -> None:
+    """The fake answers each of the spec's operations from its state: none lacks a handler."""
+    assert {op.operation_id for op in operations()} <= set(HANDLERS)
 
 
 @pytest.mark.parametrize(("version", "method", "template"), WALK)
