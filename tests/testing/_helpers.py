@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import httpx
@@ -203,3 +209,36 @@ async def seed(api: httpx.AsyncClient, code: str = "TEST") -> dict[str, Any]:
     )["id"]
     await ok(api.post(f"/v1/project/{code}/access", json={"member_id": 1}))
     return ids
+
+
+@contextmanager
+def cli_process(*argv: str, lines: int = 1) -> Iterator[tuple[subprocess.Popen[str], list[str]]]:
+    """Run ``python -m <argv>``; yield it and its first ``lines`` lines; stop it on exit."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", *argv],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        assert proc.stdout is not None
+        yield proc, [proc.stdout.readline() for _ in range(lines)]
+    finally:
+        proc.terminate()
+        try:
+            proc.communicate(timeout=10)
+        except subprocess.TimeoutExpired:  # pragma: no cover
+            proc.kill()
+            proc.communicate()
+
+
+def first_answer(api: httpx.Client, token: str) -> httpx.Response:
+    """``GET /v1/project`` once the server listens (it gets 10 s to come up)."""
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            return api.get("/v1/project", headers={"Token": token})
+        except httpx.TransportError:
+            assert time.monotonic() < deadline, "the fake server did not come up"
+            time.sleep(0.05)

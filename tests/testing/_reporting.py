@@ -8,12 +8,8 @@ they arrived), not from the reporter's own logs; what was kept is read back thro
 from __future__ import annotations
 
 import json
-import os
 import re
 import ssl
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,6 +20,8 @@ import httpx
 
 from qase_async import QaseClient
 from qase_async.models import Result, TestCase, TestStep, TestStepResult
+
+from ._helpers import cli_process, first_answer
 
 TOKEN = "reporter-token"
 STEP_STATUS = {"passed": 1, "failed": 2, "blocked": 3, "skipped": 5, "in_progress": 7}
@@ -63,45 +61,17 @@ class FakeServer:
 def fake_server(folder: Path, *extra: str) -> Iterator[FakeServer]:
     """Start ``qase-async fake-server --tls --port 0 --record ...``; stop it on exit."""
     record = folder / "requests.jsonl"
-    proc = subprocess.Popen(
-        [
-            *(sys.executable, "-m", "qase_async", "fake-server", "--port", "0", "--tls"),
-            *("--token", TOKEN, "--record", str(record), *extra),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    try:
-        assert proc.stdout is not None
-        first, second = proc.stdout.readline(), proc.stdout.readline()
+    argv = ("qase_async", "fake-server", "--port", "0", "--tls", "--token", TOKEN)
+    with cli_process(*argv, "--record", str(record), *extra, lines=2) as (proc, lines):
+        first, second = lines
         found = re.search(r"(https://127\.0\.0\.1:(\d+))/v1", first)
         ca = re.search(r"CA bundle to trust: (\S+)", second)
         assert found, (first, proc.stderr and proc.stderr.read())
         assert ca, second
         server = FakeServer(found.group(1), int(found.group(2)), ca.group(1), record)
-        _wait_until_up(server)
+        with httpx.Client(base_url=server.origin, verify=server.trust(), timeout=5) as api:
+            first_answer(api, TOKEN)
         yield server
-    finally:
-        proc.terminate()
-        try:
-            proc.communicate(timeout=10)
-        except subprocess.TimeoutExpired:  # pragma: no cover
-            proc.kill()
-            proc.communicate()
-
-
-def _wait_until_up(server: FakeServer) -> None:
-    deadline = time.monotonic() + 10
-    with httpx.Client(base_url=server.origin, verify=server.trust(), timeout=5) as api:
-        while True:
-            try:
-                api.get("/v1/project", headers={"Token": TOKEN})
-                return
-            except httpx.TransportError:
-                assert time.monotonic() < deadline, "the fake server did not come up"
-                time.sleep(0.05)
 
 
 def create_project(server: FakeServer, code: str) -> None:

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
-import time
 
 import httpx
 import pytest
@@ -14,7 +10,7 @@ import pytest
 from qase_async._cli import main
 from qase_async.testing import FakeQase, Faults
 
-from ._helpers import checked_client, ok, seed
+from ._helpers import checked_client, cli_process, first_answer, ok, seed
 
 pytest.importorskip("uvicorn", reason="serving the fake needs qase-async[testing]")
 
@@ -82,42 +78,19 @@ def test_cli_requires_a_subcommand(capsys: pytest.CaptureFixture[str]) -> None:
 @pytest.mark.parametrize("module", ["qase_async", "qase_async.testing"])
 def test_cli_serves_until_stopped(module: str) -> None:
     """``python -m ... fake-server --port 0 --token T --rate-limit 5/1`` serves on loopback."""
-    args = [sys.executable, "-m", module]
+    args = [module]
     if module == "qase_async":
         args.append("fake-server")
     args += ["--port", "0", "--token", "cli-token", "--token", "second", "--rate-limit", "5/1"]
-    proc = subprocess.Popen(
-        args,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    try:
-        assert proc.stdout is not None
-        line = proc.stdout.readline()
+    with cli_process(*args) as (proc, (line,)):
         match = re.search(r"(http://127\.0\.0\.1:\d+)/v1", line)
         assert match, line
         origin = match.group(1)
-        deadline = time.monotonic() + 10
         with httpx.Client(base_url=origin, timeout=5) as api:
-            while True:
-                try:
-                    resp = api.get("/v1/project", headers={"Token": "cli-token"})
-                    break
-                except httpx.ConnectError:
-                    assert time.monotonic() < deadline
-                    time.sleep(0.05)
+            resp = first_answer(api, "cli-token")
             assert resp.status_code == 200
             assert resp.headers["X-RateLimit-Limit"] == "5"
             assert api.get("/v1/project", headers={"Token": "second"}).status_code == 200
             assert api.get("/v1/project", headers={"Token": "nope"}).status_code == 401
             assert api.get("/v1/project").status_code == 401
-    finally:
-        proc.terminate()
-        try:
-            proc.communicate(timeout=10)
-        except subprocess.TimeoutExpired:  # pragma: no cover
-            proc.kill()
-            proc.communicate()
     assert proc.returncode is not None

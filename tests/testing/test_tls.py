@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import ssl
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,7 +15,7 @@ import pytest
 from qase_async._cli import main
 from qase_async.testing import FakeQase, FakeTLS
 
-from ._helpers import checked_client, ok
+from ._helpers import checked_client, cli_process, first_answer, ok
 
 pytest.importorskip("uvicorn", reason="serving the fake needs qase-async[testing]")
 x509 = pytest.importorskip("cryptography.x509", reason="trustme brings cryptography")
@@ -81,40 +77,17 @@ def test_serve_in_thread_with_the_callers_certificate(tmp_path: Path) -> None:
 @contextmanager
 def _cli(*args: str) -> Iterator[tuple[str, list[str]]]:
     """Run ``qase-async fake-server`` on a free port; yield its origin and its first lines."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "qase_async", "fake-server", "--port", "0", *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    try:
-        assert proc.stdout is not None
-        lines = [proc.stdout.readline()]
-        if "--tls" in args:
-            lines.append(proc.stdout.readline())
+    argv = ("qase_async", "fake-server", "--port", "0", *args)
+    with cli_process(*argv, lines=2 if "--tls" in args else 1) as (_, lines):
         match = re.search(r"(https?://127\.0\.0\.1:\d+)/v1", lines[0])
         assert match, lines
         yield match.group(1), lines
-    finally:
-        proc.terminate()
-        try:
-            proc.communicate(timeout=10)
-        except subprocess.TimeoutExpired:  # pragma: no cover
-            proc.kill()
-            proc.communicate()
 
 
 def _get_projects(origin: str, verify: str) -> int:
-    deadline = time.monotonic() + 10
     trust = ssl.create_default_context(cafile=verify)
     with httpx.Client(base_url=origin, verify=trust, timeout=5) as api:
-        while True:
-            try:
-                return api.get("/v1/project", headers={"Token": "t"}).status_code
-            except httpx.ConnectError:
-                assert time.monotonic() < deadline
-                time.sleep(0.05)
+        return first_answer(api, "t").status_code
 
 
 def test_cli_tls_prints_the_ca_bundle_and_removes_it_on_exit() -> None:
