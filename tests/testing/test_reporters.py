@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from ._reporting import TOKEN, assert_kept, create_project, fake_server
+from ._reporting import TOKEN, Tally, assert_kept, create_project, fake_server
 
 pytest.importorskip("uvicorn", reason="serving the fake needs qase-async[testing]")
 pytest.importorskip("trustme", reason="--tls needs qase-async[testing]")
@@ -228,34 +228,46 @@ def _run_node(
     )
 
 
-@_needs_node("jest", "jest-qase-reporter")
-async def test_jest_qase_reporter_reports_whole_over_tls(tmp_path: Path) -> None:
-    """jest-qase-reporter (testops mode, HTTPS) reports 7 results; every datum reads back."""
-    modules = _node_modules("jest", "jest-qase-reporter")
+async def _report_with_node(
+    tmp_path: Path, packages: tuple[str, ...], files: dict[str, str], code: str, *argv: str
+) -> Tally:
+    """Run ``node argv`` on a suite of ``files``; check the run's 7 results all read back."""
+    modules = _node_modules(*packages)
     assert modules is not None
     suite = tmp_path / "suite"
     suite.mkdir()
-    (suite / "cart.test.js").write_text(JEST_TEST)
-    (suite / "jest.config.js").write_text(JEST_CONFIG)
+    for name, text in files.items():
+        (suite / name).write_text(text)
     with fake_server(tmp_path) as server:
-        create_project(server, "JST")
+        create_project(server, code)
         proc = await asyncio.to_thread(
-            _run_node, suite, modules, server.origin, server.ca_bundle, "JST",
-            "node_modules/jest/bin/jest.js", "--ci",
-        )  # fmt: skip
+            _run_node, suite, modules, server.origin, server.ca_bundle, code, *argv
+        )
         output = proc.stdout + proc.stderr
         assert proc.returncode == 1, output
-        posted = server.sent("POST", r"/v2/JST/run/\d+/results")
+        posted = server.sent("POST", rf"/v2/{code}/run/\d+/results")
         assert posted, output
         run_id = int(re.findall(r"\d+", posted[0]["path"])[-1])
         sent = [item for r in posted for item in r["body"]["results"]]
         assert len(sent) == 7
         async with server.client() as client:
-            tally = await assert_kept(client, "JST", run_id, sent)
-            assert tally.statuses == {"passed": 4, "failed": 2, "skipped": 1}
-            # jest-qase-reporter sends the two nested steps flat, and the step's attachment
-            # with the result's: what it sends is what is compared.
-            assert (tally.steps, tally.attachments) == (2, 2)
+            return await assert_kept(client, code, run_id, sent)
+
+
+@_needs_node("jest", "jest-qase-reporter")
+async def test_jest_qase_reporter_reports_whole_over_tls(tmp_path: Path) -> None:
+    """jest-qase-reporter (testops mode, HTTPS) reports 7 results; every datum reads back."""
+    tally = await _report_with_node(
+        tmp_path,
+        ("jest", "jest-qase-reporter"),
+        {"cart.test.js": JEST_TEST, "jest.config.js": JEST_CONFIG},
+        "JST",
+        *("node_modules/jest/bin/jest.js", "--ci"),
+    )
+    assert tally.statuses == {"passed": 4, "failed": 2, "skipped": 1}
+    # jest-qase-reporter sends the two nested steps flat, and the step's attachment
+    # with the result's: what it sends is what is compared.
+    assert (tally.steps, tally.attachments) == (2, 2)
 
 
 PLAYWRIGHT_TEST = """
@@ -301,28 +313,14 @@ module.exports = {
 @_needs_node("@playwright/test", "playwright-qase-reporter")
 async def test_playwright_qase_reporter_reports_whole_over_tls(tmp_path: Path) -> None:
     """playwright-qase-reporter (no browser needed) reports 7 results; every datum reads back."""
-    modules = _node_modules("@playwright/test", "playwright-qase-reporter")
-    assert modules is not None
-    suite = tmp_path / "suite"
-    suite.mkdir()
-    (suite / "cart.spec.js").write_text(PLAYWRIGHT_TEST)
-    (suite / "playwright.config.js").write_text(PLAYWRIGHT_CONFIG)
-    with fake_server(tmp_path) as server:
-        create_project(server, "PWT")
-        proc = await asyncio.to_thread(
-            _run_node, suite, modules, server.origin, server.ca_bundle, "PWT",
-            "node_modules/@playwright/test/cli.js", "test",
-        )  # fmt: skip
-        output = proc.stdout + proc.stderr
-        assert proc.returncode == 1, output
-        posted = server.sent("POST", r"/v2/PWT/run/\d+/results")
-        assert posted, output
-        run_id = int(re.findall(r"\d+", posted[0]["path"])[-1])
-        sent = [item for r in posted for item in r["body"]["results"]]
-        assert len(sent) == 7
-        async with server.client() as client:
-            tally = await assert_kept(client, "PWT", run_id, sent)
-            assert tally.statuses == {"passed": 4, "failed": 2, "skipped": 1}
-            # Nested steps stay nested; each failure also carries Playwright's
-            # error-context.md as an attachment.
-            assert (tally.steps, tally.attachments) == (2, 4)
+    tally = await _report_with_node(
+        tmp_path,
+        ("@playwright/test", "playwright-qase-reporter"),
+        {"cart.spec.js": PLAYWRIGHT_TEST, "playwright.config.js": PLAYWRIGHT_CONFIG},
+        "PWT",
+        *("node_modules/@playwright/test/cli.js", "test"),
+    )
+    assert tally.statuses == {"passed": 4, "failed": 2, "skipped": 1}
+    # Nested steps stay nested; each failure also carries Playwright's
+    # error-context.md as an attachment.
+    assert (tally.steps, tally.attachments) == (2, 4)
