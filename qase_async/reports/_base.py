@@ -14,6 +14,7 @@ resolving uses ``os.path.realpath``, which reads links but no file content.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import tempfile
@@ -54,6 +55,8 @@ MAX_SUITE_DEPTH: Final = 32
 """Suite levels kept in a suite path (the outer and inner ones; the middle is elided)."""
 MAX_WARNINGS: Final = 1_000
 """Warnings kept per reading; the rest are only counted."""
+MAX_JSON_FILE: Final = 64 * 1024 * 1024
+"""Bytes of one JSON result file; larger ones are refused (a result is a few KiB)."""
 
 _ID_NAMESPACE: Final = uuid.UUID("6f1b7c1e-29a4-4a8e-9d55-3c2b8f0e4a71")
 _MARKER: Final = "[[ATTACHMENT|"
@@ -175,6 +178,19 @@ def file_digest(path: Path) -> str:
     except OSError as error:
         raise open_error(path, error) from None
     return digest.hexdigest()
+
+
+def load_json(path: Path) -> object:
+    """The parsed content of a JSON file of at most :data:`MAX_JSON_FILE` bytes.
+
+    Raises:
+        OSError: The file cannot be read.
+        ValueError: The file is too large or not JSON.
+        RecursionError: The JSON nests too deep to parse.
+    """
+    if path.stat().st_size > MAX_JSON_FILE:
+        raise ValueError(f"over {MAX_JSON_FILE} bytes")
+    return json.loads(path.read_bytes())
 
 
 def open_error(path: Path, error: OSError) -> ReportError:

@@ -26,7 +26,6 @@ A result file that is not valid JSON is skipped with a warning; the folder is re
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -51,6 +50,7 @@ from ._base import (
     MAX_STACKTRACE,
     ReadContext,
     cut_title,
+    load_json,
     stable_id,
     suite_path,
 )
@@ -68,8 +68,6 @@ _SUITE_LABELS: Final = ("parentSuite", "suite", "subSuite")
 _NOT_FIELDS: Final = frozenset({*_SUITE_LABELS, "package", "thread", "testClass", "testMethod"})
 _TMS_ID: Final = re.compile(r"(\d+)\s*$")
 _MAX_STEP_DEPTH: Final = 64
-_MAX_FILE: Final = 64 * 1024 * 1024
-"""Result files larger than this are refused (a result is a few KiB)."""
 
 
 def _folder(path: Path) -> Path:
@@ -86,9 +84,7 @@ def _result_files(path: Path) -> list[Path]:
 
 def _load(path: Path, ctx: ReadContext | None) -> dict[str, Any] | None:
     try:
-        if path.stat().st_size > _MAX_FILE:
-            raise ValueError(f"over {_MAX_FILE} bytes")
-        data = json.loads(path.read_bytes())
+        data = load_json(path)
     except (OSError, ValueError, RecursionError) as error:
         if ctx is not None:
             ctx.log.warn(path, None, f"not read: {error}")

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Final, TypeGuard
@@ -41,6 +40,7 @@ from ._base import (
     MAX_STACKTRACE,
     ReadContext,
     cut_title,
+    load_json,
     stable_id,
     suite_path,
 )
@@ -50,7 +50,6 @@ __all__ = ["count", "read"]
 _STATUSES: Final = frozenset({"passed", "failed", "blocked", "skipped", "invalid"})
 _STEP_STATUSES: Final = frozenset({"passed", "failed", "blocked", "skipped", "in_progress"})
 _MAX_STEP_DEPTH: Final = 64
-_MAX_FILE: Final = 64 * 1024 * 1024
 
 
 def _root(path: Path) -> Path:
@@ -167,9 +166,7 @@ def read(path: Path, ctx: ReadContext) -> Iterator[UploadItem]:
     root = _root(path)
     for file in _result_files(path):
         try:
-            if file.stat().st_size > _MAX_FILE:
-                raise ValueError(f"over {_MAX_FILE} bytes")
-            data = json.loads(file.read_bytes())
+            data = load_json(file)
             if not isinstance(data, dict):
                 raise ValueError("not a JSON object")
         except (OSError, ValueError, RecursionError) as error:
