@@ -143,7 +143,7 @@ def _parsers() -> list[object]:
 async def test_both_json_parsers_behave_alike(
     parser: object, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """With or without the speedups extra: bodies decode, empty ones are None, junk is refused."""
+    """orjson (used on CPython) and json alike: bodies decode, empty ones are None, junk refused."""
     import qase_async._http as http_module
 
     monkeypatch.setattr(http_module, "json_loads", parser)
