@@ -45,24 +45,9 @@ class Spec:
         """Follow ``$ref`` links until a concrete node is reached."""
         return _openapi.deref(self.doc, node)
 
-    def merged(self, schema: Any, depth: int = 0) -> dict[str, Any]:
+    def merged(self, schema: Any) -> dict[str, Any]:
         """Resolve refs and merge ``allOf`` into one object schema (shallow, for validation)."""
-        schema = self.deref(schema)
-        if not isinstance(schema, dict):
-            return {}
-        if "allOf" in schema:
-            out: dict[str, Any] = {}
-            for part in schema["allOf"]:
-                sub = self.merged(part, depth)
-                props = {**out.get("properties", {}), **sub.get("properties", {})}
-                req = sorted(set(out.get("required", [])) | set(sub.get("required", [])))
-                out.update(sub)
-                if props:
-                    out["properties"] = props
-                if req:
-                    out["required"] = req
-            return out
-        return dict(schema)
+        return _openapi.merged(self.doc, schema)
 
     def request_schema(self, schema: Any, depth: int = 0) -> dict[str, Any]:
         """A pruned, resolved copy of a request schema for the fake's validator."""

@@ -33,6 +33,26 @@ def deref(doc: dict[str, Any], node: Any) -> Any:
     return node
 
 
+def merged(doc: dict[str, Any], schema: Any) -> dict[str, Any]:
+    """``schema`` with its refs followed and ``allOf`` merged into one object schema (shallow)."""
+    schema = deref(doc, schema)
+    if not isinstance(schema, dict):
+        return {}
+    if "allOf" in schema:
+        out: dict[str, Any] = {}
+        for part in schema["allOf"]:
+            sub = merged(doc, part)
+            props = {**out.get("properties", {}), **sub.get("properties", {})}
+            req = sorted(set(out.get("required", [])) | set(sub.get("required", [])))
+            out.update(sub)
+            if props:
+                out["properties"] = props
+            if req:
+                out["required"] = req
+        return out
+    return dict(schema)
+
+
 def operations(doc: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
     """``(METHOD, path template, operation object)`` for every operation of ``doc``."""
     for path, item in doc["paths"].items():

@@ -28,23 +28,7 @@ class _Sampler:
         return _openapi.deref(self.doc, node)
 
     def merged(self, schema: Any) -> dict[str, Any]:
-        """Resolve refs and merge ``allOf`` into one object schema (shallow)."""
-        schema = self.deref(schema)
-        if not isinstance(schema, dict):
-            return {}
-        if "allOf" in schema:
-            out: dict[str, Any] = {}
-            for part in schema["allOf"]:
-                sub = self.merged(part)
-                props = {**out.get("properties", {}), **sub.get("properties", {})}
-                req = sorted(set(out.get("required", [])) | set(sub.get("required", [])))
-                out.update(sub)
-                if props:
-                    out["properties"] = props
-                if req:
-                    out["required"] = req
-            return out
-        return dict(schema)
+        return _openapi.merged(self.doc, schema)
 
     def sample(self, schema: Any, depth: int = 0, arrays: bool = True) -> Any:
         """A value of the schema's shape (the caller checks that it is valid)."""
