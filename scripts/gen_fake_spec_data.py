@@ -74,30 +74,27 @@ class Spec:
 def operations(spec: Spec, version: str) -> list[dict[str, Any]]:
     """Extract the fake's operation table from one spec document."""
     ops = []
-    for path, item in spec.doc["paths"].items():
-        for method, op in item.items():
-            if method not in _openapi.METHODS:
-                continue
-            status = next(code for code in op["responses"] if code.startswith("2"))
-            body = op.get("requestBody")
-            request: dict[str, Any] | None = None
-            content_type = None
-            if body is not None:
-                body = spec.deref(body)
-                content_type, media = next(iter(body["content"].items()))
-                if content_type == "application/json":
-                    request = spec.request_schema(media["schema"])
-            ops.append(
-                {
-                    "version": version,
-                    "method": method.upper(),
-                    "path": path,
-                    "operation_id": op.get("operationId"),
-                    "status": int(status),
-                    "content_type": content_type,
-                    "request_schema": request,
-                }
-            )
+    for method, path, op in _openapi.operations(spec.doc):
+        status = next(code for code in op["responses"] if code.startswith("2"))
+        body = op.get("requestBody")
+        request: dict[str, Any] | None = None
+        content_type = None
+        if body is not None:
+            body = spec.deref(body)
+            content_type, media = next(iter(body["content"].items()))
+            if content_type == "application/json":
+                request = spec.request_schema(media["schema"])
+        ops.append(
+            {
+                "version": version,
+                "method": method,
+                "path": path,
+                "operation_id": op.get("operationId"),
+                "status": int(status),
+                "content_type": content_type,
+                "request_schema": request,
+            }
+        )
     return ops
 
 
