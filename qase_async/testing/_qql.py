@@ -33,7 +33,6 @@ from ._state import JSON, FakeState
 __all__ = ["HANDLERS", "QQLError", "parse"]
 
 ENTITIES = ("case", "defect", "run", "result", "plan", "requirement")
-_OPS = ("=", "!=", "~", "!~", ">", ">=", "<", "<=")
 _TOKEN = re.compile(
     r"""\s*(?:
         (?P<str>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')
