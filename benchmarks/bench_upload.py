@@ -33,7 +33,6 @@ from qase_async.models import ProjectCreate, ResultCreateV2, ResultExecution, Ru
 
 PROJECT = "BENCH"
 FILES = 3
-STARTUP_TIMEOUT = 30.0
 
 
 @contextmanager
