@@ -21,8 +21,15 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from qase_async._http import json_loads, unwrap
+
 SERVER_LIFETIME = 15 * 60.0
 """Seconds after which a server process exits whatever happens."""
+
+
+def page_result(raw: bytes) -> Any:
+    """The ``result`` of a page answer, parsed as the client's request path does."""
+    return unwrap(json_loads(raw), status=200, method="GET", url="https://api.qase.io/v1/case")
 
 
 @dataclass

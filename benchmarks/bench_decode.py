@@ -22,10 +22,10 @@ from collections.abc import Callable
 from typing import Any
 
 import _payloads
-from _common import cpu, summary, table
+from _common import cpu, page_result, summary, table
 
 from qase_async._converter import _make_converter, default_converter
-from qase_async._http import json_loads, unwrap
+from qase_async._http import json_loads
 from qase_async._pagination import Page
 from qase_async.models import Result, Run, TestCase
 
@@ -64,7 +64,7 @@ def main() -> None:
     subjects: dict[str, dict[str, Callable[[], object]]] = {}
     for kind, (make, model) in PAGES.items():
         raw = _payloads.encode(make())
-        data = unwrap(json_loads(raw))
+        data = page_result(raw)
         cl = Page[model]  # type: ignore[valid-type]
         # Both must decode to the same models, or the comparison means nothing.
         if generated.structure(data, cl) != cattrs_conv.structure(data, cl):

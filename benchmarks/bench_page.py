@@ -29,11 +29,11 @@ from collections.abc import Callable
 from typing import Any
 
 import _payloads
-from _common import ServerConfig, cpu, median, serve, summary, table
+from _common import ServerConfig, cpu, median, page_result, serve, summary, table
 
 from qase_async import QaseClient, RateLimit
 from qase_async._converter import structure
-from qase_async._http import json_loads, unwrap
+from qase_async._http import json_loads
 from qase_async._pagination import Page
 from qase_async.models import Result, Run, TestCase
 
@@ -166,9 +166,9 @@ def decode_part(
     ratios: dict[str, float] = {}
     for kind, raw in payloads.items():
         model = models[kind]
-        parsed = unwrap(json_loads(raw))
+        parsed = page_result(raw)
         subjects: dict[str, Callable[[], object]] = {
-            "ours": lambda raw=raw, model=model: structure(unwrap(json_loads(raw)), Page[model]),
+            "ours": lambda raw=raw, model=model: structure(page_result(raw), Page[model]),
             "ours (dict->model only)": (
                 lambda data=parsed, model=model: structure(data, Page[model])
             ),
