@@ -89,7 +89,11 @@ def _load(path: Path, ctx: ReadContext | None) -> dict[str, Any] | None:
         if ctx is not None:
             ctx.log.warn(path, None, f"not read: {error}")
         return None
-    return data if isinstance(data, dict) else None
+    if not isinstance(data, dict):
+        if ctx is not None:
+            ctx.log.warn(path, None, "not read: not a JSON object")
+        return None
+    return data
 
 
 def count(path: Path) -> int:

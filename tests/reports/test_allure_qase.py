@@ -17,6 +17,18 @@ def _result(folder: Path, stem: str, **data: object) -> None:
     (folder / f"{stem}-result.json").write_text(json.dumps(data), encoding="utf-8")
 
 
+def test_an_allure_result_file_that_is_not_an_object_is_named(tmp_path: Path):
+    """Valid JSON that is not a result object is skipped with a warning, never silently."""
+    _result(tmp_path, "a", uuid="a", name="t", status="passed")
+    (tmp_path / "b-result.json").write_text("[1, 2]", encoding="utf-8")
+    log = ReadLog()
+    (item,) = read_report(tmp_path, log=log)
+    assert item.result.execution.status == "passed"
+    assert [(Path(w.report).name, w.message) for w in log.warnings] == [
+        ("b-result.json", "not read: not a JSON object")
+    ]
+
+
 def test_allure_retries_send_the_last_attempt_and_list_the_others(tmp_path: Path):
     """Results sharing a historyId are one test: the last attempt, earlier ones listed."""
     _result(
