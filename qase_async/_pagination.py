@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from typing import Final, Generic, TypeVar
 
 import attrs
@@ -43,7 +43,7 @@ async def paginate(
     *,
     page_size: int = PAGE_SIZE,
     prefetch: int = DEFAULT_PREFETCH,
-) -> AsyncIterator[T]:
+) -> AsyncGenerator[T, None]:
     """Yield every entity, in order, with up to ``prefetch`` pages fetched at once.
 
     ``fetch(limit, offset)`` returns one page. The first page says how many entities

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncGenerator, Mapping
 from typing import Any, Literal, TypeVar
 from urllib.parse import quote
 
@@ -162,7 +162,7 @@ class Resource:
         *,
         prefetch: int = DEFAULT_PREFETCH,
         version: int = 1,
-    ) -> AsyncIterator[T]:
+    ) -> AsyncGenerator[T, None]:
         async def fetch(limit: int, offset: int) -> Page[T]:
             return await self._page(
                 path, item, limit=limit, offset=offset, params=params, version=version

@@ -7,7 +7,7 @@ import contextlib
 import io
 import mimetypes
 import os
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from collections.abc import AsyncGenerator, Callable, Iterator, Sequence
 from typing import IO, Final, TypeAlias
 
 import attrs
@@ -188,7 +188,7 @@ class Attachments(Resource):
         return await self._page("/attachment", AttachmentDetails, limit=limit, offset=offset,
                                 params={})  # fmt: skip
 
-    def iter(self) -> AsyncIterator[AttachmentDetails]:
+    def iter(self) -> AsyncGenerator[AttachmentDetails, None]:
         """Every attachment, paging by itself."""
         return self._iter("/attachment", AttachmentDetails, {})
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 
 from .._pagination import Page
 from ..models import Author, AuthorType
@@ -26,7 +26,7 @@ class Authors(Resource):
 
     def iter(
         self, *, search: str | None = None, type: AuthorType | None = None
-    ) -> AsyncIterator[Author]:
+    ) -> AsyncGenerator[Author, None]:
         """Every matching author, paging by itself."""
         return self._iter("/author", Author, wire_params({"search": search, "type": type}))
 

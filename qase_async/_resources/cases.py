@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, Sequence
 from typing import Any
 
 from .._converter import structure, unstructure
@@ -109,7 +109,7 @@ class Cases(Resource):
         external_issues_type: IntegrationType | None = None,
         external_issues_ids: Sequence[str] | None = None,
         include_external_issues: bool = False,
-    ) -> AsyncIterator[TestCase]:
+    ) -> AsyncGenerator[TestCase, None]:
         """Every matching case, paging by itself (pages fetched concurrently)."""
         params = _filters(search, milestone_id, suite_id, severity, priority, type, behavior,
                           automation, status, external_issues_type, external_issues_ids,

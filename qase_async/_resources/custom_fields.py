@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 
 from .._pagination import Page
 from ..models import (
@@ -34,7 +34,7 @@ class CustomFields(Resource):
 
     def iter(
         self, *, entity: CustomFieldEntity | None = None, type: CustomFieldType | None = None
-    ) -> AsyncIterator[CustomField]:
+    ) -> AsyncGenerator[CustomField, None]:
         """Every matching custom field, paging by itself."""
         return self._iter("/custom_field", CustomField,
                           wire_params({"entity": entity, "type": type}))  # fmt: skip
@@ -74,7 +74,7 @@ class CustomFieldsV2(Resource):
 
     def iter(
         self, *, entity: CustomFieldEntity | None = None, type: CustomFieldType | None = None
-    ) -> AsyncIterator[CustomFieldV2]:
+    ) -> AsyncGenerator[CustomFieldV2, None]:
         """Every matching custom field, paging by itself."""
         params = wire_params({"entity": entity, "type": type})
         return self._iter("/custom_field", CustomFieldV2, params, version=2)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from typing import Literal
 
 from .._pagination import Page
@@ -33,7 +33,9 @@ class Defects(Resource):
             f"/defect/{seg(code)}", Defect, limit=limit, offset=offset, params=params
         )
 
-    def iter(self, code: str, *, status: DefectStatus | None = None) -> AsyncIterator[Defect]:
+    def iter(
+        self, code: str, *, status: DefectStatus | None = None
+    ) -> AsyncGenerator[Defect, None]:
         """Every matching defect, paging by itself."""
         return self._iter(f"/defect/{seg(code)}", Defect, wire_params({"status": status}))
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 
 from .._pagination import Page
 from ..models import Environment, EnvironmentCreate, EnvironmentUpdate
@@ -29,7 +29,7 @@ class Environments(Resource):
 
     def iter(
         self, code: str, *, search: str | None = None, slug: str | None = None
-    ) -> AsyncIterator[Environment]:
+    ) -> AsyncGenerator[Environment, None]:
         """Every matching environment, paging by itself."""
         params = wire_params({"search": search, "slug": slug})
         return self._iter(f"/environment/{seg(code)}", Environment, params)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 
 from .._pagination import Page
 from ..models import Milestone, MilestoneCreate, MilestoneUpdate
@@ -26,7 +26,7 @@ class Milestones(Resource):
             f"/milestone/{seg(code)}", Milestone, limit=limit, offset=offset, params=params
         )
 
-    def iter(self, code: str, *, search: str | None = None) -> AsyncIterator[Milestone]:
+    def iter(self, code: str, *, search: str | None = None) -> AsyncGenerator[Milestone, None]:
         """Every matching milestone, paging by itself."""
         return self._iter(f"/milestone/{seg(code)}", Milestone, wire_params({"search": search}))
 

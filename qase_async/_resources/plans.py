@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 
 from .._pagination import Page
 from ..models import Plan, PlanCreate, PlanDetailed, PlanUpdate
@@ -18,7 +18,7 @@ class Plans(Resource):
         """One page of plans."""
         return await self._page(f"/plan/{seg(code)}", Plan, limit=limit, offset=offset, params={})
 
-    def iter(self, code: str) -> AsyncIterator[Plan]:
+    def iter(self, code: str) -> AsyncGenerator[Plan, None]:
         """Every plan, paging by itself."""
         return self._iter(f"/plan/{seg(code)}", Plan, {})
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 
 from .._pagination import Page
 from ..models import Project, ProjectAccess, ProjectCode, ProjectCreate
@@ -16,7 +16,7 @@ class Projects(Resource):
         """One page of projects."""
         return await self._page("/project", Project, limit=limit, offset=offset, params={})
 
-    def iter(self) -> AsyncIterator[Project]:
+    def iter(self) -> AsyncGenerator[Project, None]:
         """Every project, paging by itself."""
         return self._iter("/project", Project, {})
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, Sequence
 from typing import Any, Final
 
 import attrs
@@ -90,7 +90,7 @@ class Results(Resource):
         api: bool | None = None,
         from_end_time: dt.datetime | None = None,
         to_end_time: dt.datetime | None = None,
-    ) -> AsyncIterator[Result]:
+    ) -> AsyncGenerator[Result, None]:
         """Every matching result, paging by itself."""
         params = _filters(status, run, case_id, member, api, from_end_time, to_end_time)
         return self._iter(f"/result/{seg(code)}", Result, params)

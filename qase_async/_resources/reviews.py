@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, Sequence
 from typing import Any, Final
 
 from .._converter import structure, unstructure
@@ -76,7 +76,7 @@ class Reviews(Resource):
         author_uuid: str | None = None,
         reviewer_uuid: str | None = None,
         search: str | None = None,
-    ) -> AsyncIterator[Review]:
+    ) -> AsyncGenerator[Review, None]:
         """Every matching review, paging by itself."""
         params = _filters(status, type, case_id, author_uuid, reviewer_uuid, search)
         return self._iter(f"/review/{seg(code)}", Review, params)

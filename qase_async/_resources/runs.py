@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, Sequence
 from typing import Any
 
 from .._pagination import Page
@@ -76,7 +76,7 @@ class Runs(Resource):
         from_start_time: dt.datetime | None = None,
         to_start_time: dt.datetime | None = None,
         include_cases: bool = False,
-    ) -> AsyncIterator[Run]:
+    ) -> AsyncGenerator[Run, None]:
         """Every matching run, paging by itself."""
         params = _filters(search, status, milestone, environment, from_start_time,
                           to_start_time, include_cases)  # fmt: skip

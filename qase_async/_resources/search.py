@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 
 from .._pagination import Page
 from ..models import SearchEntity
@@ -24,6 +24,6 @@ class Search(Resource):
         return await self._page("/search", SearchEntity, limit=limit, offset=offset,  # type: ignore[arg-type]
                                 params=wire_params({"query": query}))  # fmt: skip
 
-    def iter(self, *, query: str) -> AsyncIterator[SearchEntity]:
+    def iter(self, *, query: str) -> AsyncGenerator[SearchEntity, None]:
         """Everything ``query`` finds, paging by itself."""
         return self._iter("/search", SearchEntity, wire_params({"query": query}))  # type: ignore[arg-type]

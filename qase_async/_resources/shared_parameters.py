@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, Sequence
 from typing import Any
 
 from .._pagination import Page
@@ -52,7 +52,7 @@ class SharedParameters(Resource):
         search: str | None = None,
         type: SharedParameterType | None = None,
         project_codes: Sequence[str] | None = None,
-    ) -> AsyncIterator[SharedParameter]:
+    ) -> AsyncGenerator[SharedParameter, None]:
         """Every matching shared parameter, paging by itself."""
         params = _filters(search, type, project_codes)
         return self._iter("/shared_parameter", SharedParameter, params)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 
 from .._pagination import Page
 from ..models import HashResult, SharedStep, SharedStepCreate, SharedStepUpdate
@@ -26,7 +26,7 @@ class SharedSteps(Resource):
             f"/shared_step/{seg(code)}", SharedStep, limit=limit, offset=offset, params=params
         )
 
-    def iter(self, code: str, *, search: str | None = None) -> AsyncIterator[SharedStep]:
+    def iter(self, code: str, *, search: str | None = None) -> AsyncGenerator[SharedStep, None]:
         """Every matching shared step, paging by itself."""
         return self._iter(f"/shared_step/{seg(code)}", SharedStep, wire_params({"search": search}))
 

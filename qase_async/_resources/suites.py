@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 
 from .._pagination import Page
 from ..models import Suite, SuiteCreate, SuiteDelete, SuiteUpdate
@@ -26,7 +26,7 @@ class Suites(Resource):
             f"/suite/{seg(code)}", Suite, limit=limit, offset=offset, params=params
         )
 
-    def iter(self, code: str, *, search: str | None = None) -> AsyncIterator[Suite]:
+    def iter(self, code: str, *, search: str | None = None) -> AsyncGenerator[Suite, None]:
         """Every suite, paging by itself."""
         return self._iter(f"/suite/{seg(code)}", Suite, wire_params({"search": search}))
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 
 from .._pagination import Page
 from ..models import User
@@ -16,7 +16,7 @@ class Users(Resource):
         """One page of users."""
         return await self._page("/user", User, limit=limit, offset=offset, params={})
 
-    def iter(self) -> AsyncIterator[User]:
+    def iter(self) -> AsyncGenerator[User, None]:
         """Every user, paging by itself."""
         return self._iter("/user", User, {})
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+from typing import assert_type
+
 from qase_async import Page, QaseClient, RateLimit, RequestTimeoutError, RetryPolicy
 from qase_async.models import Project, TestCase
 
@@ -27,3 +30,11 @@ async def per_call_options(qase: QaseClient) -> None:
         del timed_out
     waited: float = bulk.stats.cooldown_wait + bulk.stats.backoff_wait
     del waited
+
+
+async def paging_that_stops_early(qase: QaseClient) -> None:
+    # iter() is an async generator: aclosing() ends its pending page fetches at once.
+    async with contextlib.aclosing(qase.cases.iter("DEMO")) as cases:
+        async for case in cases:
+            assert_type(case, TestCase)
+            break
