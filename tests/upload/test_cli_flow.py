@@ -303,6 +303,30 @@ def test_the_spool_place_depends_on_contents_not_names(tmp_path: Path):
     assert place(str(folder)).name.startswith("qase-upload-DEMO-")
 
 
+def _signal_after_the_first_batch(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *signals: signal.Signals
+) -> Path:
+    """A 120-case report, and the progress display raising ``signals`` once, as soon as a
+    first batch is confirmed (``monkeypatch.undo()`` takes it back)."""
+    from qase_async._cli_upload import _Progress
+
+    report = tmp_path / "many.xml"
+    cases = "".join(f'<testcase classname="t" name="test_{i}"/>' for i in range(120))
+    report.write_text(f'<testsuite name="many">{cases}</testsuite>', encoding="utf-8")
+    fired: list[bool] = []
+    show = _Progress.__call__
+
+    def raise_once(self: _Progress, progress: UploadProgress) -> None:
+        if progress.sent and not fired:
+            fired.append(True)
+            for sig in signals:
+                signal.raise_signal(sig)
+        show(self, progress)
+
+    monkeypatch.setattr(_Progress, "__call__", raise_once)
+    return report
+
+
 def test_sigterm_in_process_then_the_same_command_completes_the_run(
     served: tuple[FakeQase, str],
     tmp_path: Path,
@@ -312,22 +336,8 @@ def test_sigterm_in_process_then_the_same_command_completes_the_run(
     """SIGTERM after the first confirmed batch: exit 143, the run and the resume command
     named; the same command again resumes into that run, completes it, and every test case
     is stored exactly once."""
-    from qase_async._cli_upload import _Progress
-
     fake, origin = served
-    report = tmp_path / "many.xml"
-    cases = "".join(f'<testcase classname="t" name="test_{i}"/>' for i in range(120))
-    report.write_text(f'<testsuite name="many">{cases}</testsuite>', encoding="utf-8")
-    fired: list[bool] = []
-    show = _Progress.__call__
-
-    def signal_after_the_first_batch(self: _Progress, progress: UploadProgress) -> None:
-        if progress.sent and not fired:
-            fired.append(True)
-            signal.raise_signal(signal.SIGTERM)
-        show(self, progress)
-
-    monkeypatch.setattr(_Progress, "__call__", signal_after_the_first_batch)
+    report = _signal_after_the_first_batch(tmp_path, monkeypatch, signal.SIGTERM)
     argv = ["upload", str(report), "-p", "DEMO", "--base-url", origin, "--token", SECRET]
     argv += ["--batch-size", "5", "--rate-limit", "100/1", "--spool-dir", str(tmp_path / "s")]
     argv += ["--complete"]
@@ -360,23 +370,8 @@ def test_a_second_signal_stops_at_once_and_the_same_command_still_finishes(
 ):
     """Two SIGINTs: the command stops at once, leaving a whole spool file that names the
     run; the same command again stores every test case exactly once in that run."""
-    from qase_async._cli_upload import _Progress
-
     fake, origin = served
-    report = tmp_path / "many.xml"
-    cases = "".join(f'<testcase classname="t" name="test_{i}"/>' for i in range(120))
-    report.write_text(f'<testsuite name="many">{cases}</testsuite>', encoding="utf-8")
-    fired: list[bool] = []
-    show = _Progress.__call__
-
-    def two_signals(self: _Progress, progress: UploadProgress) -> None:
-        if progress.sent and not fired:
-            fired.append(True)
-            signal.raise_signal(signal.SIGINT)
-            signal.raise_signal(signal.SIGINT)
-        show(self, progress)
-
-    monkeypatch.setattr(_Progress, "__call__", two_signals)
+    report = _signal_after_the_first_batch(tmp_path, monkeypatch, signal.SIGINT, signal.SIGINT)
     spools = tmp_path / "s"
     argv = ["upload", str(report), "-p", "DEMO", "--base-url", origin, "--token", SECRET]
     argv += ["--batch-size", "5", "--rate-limit", "100/1", "--spool-dir", str(spools)]
