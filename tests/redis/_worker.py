@@ -15,8 +15,29 @@ import asyncio
 import json
 import sys
 import time
+from pathlib import Path
 
 from qase_async import Priority, QaseClient, RateLimit, RetryEvent
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+async def spawn(env: dict[str, str], *args: object, within: float) -> dict[str, object]:
+    """Run this worker in a process of its own with ``args`` (see the usage above); its
+    JSON report. The process is killed if it has not ended within ``within`` seconds."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "tests.redis._worker", *map(str, args),
+        cwd=ROOT, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        out, err = await asyncio.wait_for(proc.communicate(), within)
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+    assert proc.returncode == 0, err.decode()[-2000:]
+    report: dict[str, object] = json.loads(out.decode().strip().splitlines()[-1])
+    return report
 
 
 async def main(

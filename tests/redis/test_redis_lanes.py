@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import os
-import sys
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable
-from pathlib import Path
 
 import pytest
 
@@ -17,9 +14,9 @@ from qase_async import Permit, RateLimit
 from qase_async.redis import REDIS_URL_ENV, RedisLimiter
 
 from ..window_server import WindowServer, serve
+from ._worker import spawn
 
 Factory = Callable[..., RedisLimiter]
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -130,20 +127,8 @@ async def test_a_request_that_stops_waiting_leaves_the_queue(limiters: Factory) 
 async def _worker(
     base_url: str, env: dict[str, str], count: int, lane: str, start_at: float
 ) -> dict[str, object]:
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "tests.redis._worker", base_url, str(count), "20", "1.0",
-        "64" if lane == "bulk" else "1", str(start_at), lane, "0.3",
-        cwd=ROOT, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-    try:
-        out, err = await asyncio.wait_for(proc.communicate(), 90)
-    finally:
-        if proc.returncode is None:
-            proc.kill()
-            await proc.wait()
-    assert proc.returncode == 0, err.decode()[-2000:]
-    report: dict[str, object] = json.loads(out.decode().strip().splitlines()[-1])
-    return report
+    concurrency = 64 if lane == "bulk" else 1
+    return await spawn(env, base_url, count, 20, 1.0, concurrency, start_at, lane, 0.3, within=90)
 
 
 async def test_bulk_and_interactive_processes_draw_no_429(redis_url: str) -> None:

@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import math
 import os
-import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
 
@@ -19,8 +16,8 @@ from qase_async.redis import REDIS_URL_ENV
 from qase_async.testing import FakeQase
 
 from ..window_server import WindowServer, serve
+from ._worker import spawn
 
-ROOT = Path(__file__).resolve().parents[2]
 WORKERS = 4
 PER_WORKER = 30
 LIMIT = 40
@@ -28,30 +25,7 @@ PER = 2.0
 
 
 async def _run_worker(base_url: str, env: dict[str, str], start_at: float) -> dict[str, object]:
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "tests.redis._worker",
-        base_url,
-        str(PER_WORKER),
-        str(LIMIT),
-        str(PER),
-        "8",
-        str(start_at),
-        cwd=ROOT,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    try:
-        out, err = await asyncio.wait_for(proc.communicate(), 60)
-    finally:
-        if proc.returncode is None:
-            proc.kill()
-            await proc.wait()
-    assert proc.returncode == 0, err.decode()[-2000:]
-    report: dict[str, object] = json.loads(out.decode().strip().splitlines()[-1])
-    return report
+    return await spawn(env, base_url, PER_WORKER, LIMIT, PER, 8, start_at, within=60)
 
 
 @contextlib.contextmanager
